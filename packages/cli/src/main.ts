@@ -1,0 +1,189 @@
+/**
+ * `standardize-dirs`: a thin layer over the library. Parses arguments, prints, picks the exit
+ * code (0 ok, 1 failures or invalid configs, 2 usage errors). Only `main` touches process.exit.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { convert, IngestError, LocalStorage, readConfig, type Logger } from "@ingestkit/core";
+import { profileForConfig, validateConfigFile } from "@ingestkit/importers";
+import { renderPlan, renderSummary, renderValidation } from "./render.js";
+import { extractSelectionFlags } from "./selection-args.js";
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const defaultIO: CliIO = {
+  stdout: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
+  stderr: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
+};
+
+export const VERSION = "0.1.0";
+
+/** Runs the CLI and returns the exit code. */
+export async function run(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("standardize-dirs")
+    .description("Standardize research imaging deposits into a validated layout with JSON metadata.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  let selection: ReturnType<typeof extractSelectionFlags> = { rest: argv, flags: {}, anyImport: false };
+  if (argv[0] === "convert") {
+    try {
+      selection = extractSelectionFlags(argv);
+    } catch (err) {
+      io.stderr(`error: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+
+  program
+    .command("convert")
+    .description("Standardize INPUT into OUTPUT as CONFIG describes.")
+    .argument("<config>", "ingestion config (YAML)")
+    .argument("<input>", "input root (a local folder)")
+    .argument("<output>", "output root (a local folder)")
+    .option("--dry-run", "print what would be done and write nothing")
+    .option("--json", "print the plan/summary as JSON")
+    .option("--https-prefix <url>", "base URL written into neuroglancer configs", "https://files.cryoetdataportal.cziscience.com")
+    .option("--write-mrc", "write MRC volumes (default)")
+    .option("--no-write-mrc", "do not write MRC volumes")
+    .option("--write-zarr", "write OME-Zarr volumes (default)")
+    .option("--no-write-zarr", "do not write OME-Zarr volumes")
+    .option("--force-overwrite", "rewrite outputs even when they look up to date")
+    .addOption(new Option("--local-fs", "accepted for compatibility: local paths are detected").hideHelp())
+    .option("-q, --quiet", "only print failures and the summary")
+    .addHelpText(
+      "after",
+      `
+Entity flags (repeatable, per entity type of the config's profile; <type> uses '-' for '_'):
+  --import-everything            import items and metadata of every type (the default)
+  --import-all-metadata          write metadata of every type
+  --import-<plural>              import items of one type, e.g. --import-runs, --import-voxel-spacings
+  --import-<type>-metadata       write metadata of one type, e.g. --import-run-metadata
+  --filter-<type>-name RE        keep only names matching RE at their start (Python re.match)
+  --exclude-<type>-name RE       drop names matching RE at their start (checked first)`,
+    )
+    .action(async (configFile: string, input: string, output: string, opts: Record<string, unknown>) => {
+      exitCode = await convertCommand(configFile, input, output, opts, selection, io);
+    });
+
+  program
+    .command("validate")
+    .description("Validate ingestion configs (files or folders, searched for *.yaml/*.yml).")
+    .argument("<paths...>", "config files or folders")
+    .option("--json", "print results as JSON")
+    .option("--warnings", "also print warnings of valid files")
+    .action(async (paths: string[], opts: { json?: boolean; warnings?: boolean }) => {
+      exitCode = await validateCommand(paths, opts, io);
+    });
+
+  try {
+    await program.parseAsync(selection.rest, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return 2;
+    }
+    if (err instanceof IngestError) {
+      io.stderr(`error: ${err.format()}`);
+      return err.code === "USAGE" ? 2 : 1;
+    }
+    io.stderr(`error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+  return exitCode;
+}
+
+async function convertCommand(
+  configFile: string,
+  input: string,
+  output: string,
+  opts: Record<string, unknown>,
+  sel: ReturnType<typeof extractSelectionFlags>,
+  io: CliIO,
+): Promise<number> {
+  const json = !!opts.json;
+  const quiet = !!opts.quiet;
+  const config = await readConfig(configFile);
+  const profile = profileForConfig(config);
+  const inputStat = await stat(input).catch(() => undefined);
+  if (!inputStat?.isDirectory()) throw new IngestError("USAGE", `input folder not found: ${input}`);
+  const sc = config.section("standardization_config");
+  const prefix = typeof sc.source_prefix === "string" ? sc.source_prefix : "";
+  const inputBase = new LocalStorage(input);
+  const inputStorage = prefix ? new LocalStorage(inputBase.pathOf(prefix)) : inputBase;
+  const outputStorage = new LocalStorage(output);
+  const logger: Logger = {
+    info: (m) => !quiet && !json && io.stderr(m),
+    warn: (m) => io.stderr(`warning: ${m}`),
+    error: (m) => io.stderr(`error: ${m}`),
+  };
+  const flags = sel.anyImport ? sel.flags : { ...sel.flags, importEverything: true };
+  const result = await convert({
+    profile,
+    config,
+    input: inputStorage,
+    output: outputStorage,
+    selection: flags,
+    dryRun: !!opts.dryRun,
+    logger,
+    settings: {
+      inputBase,
+      httpsPrefix: opts.httpsPrefix,
+      writeMrc: opts.writeMrc !== false,
+      writeZarr: opts.writeZarr !== false,
+      forceOverwrite: !!opts.forceOverwrite,
+    },
+  });
+  if (json) {
+    io.stdout(JSON.stringify({ dryRun: result.dryRun, input: inputStorage.location, output: outputStorage.location, summary: result.summary, plan: result.plan }, null, 2));
+  } else {
+    if (result.dryRun) io.stdout(renderPlan(result.plan, outputStorage.location));
+    io.stderr(renderSummary(result.summary, result.dryRun));
+  }
+  return result.summary.failed > 0 ? 1 : 0;
+}
+
+async function collectYaml(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (p: string): Promise<void> => {
+    const s = await stat(p).catch(() => undefined);
+    if (!s) throw new IngestError("USAGE", `no such file or folder: ${p}`);
+    if (s.isDirectory()) {
+      const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (e.name.startsWith(".") || e.name === "node_modules") continue;
+        const child = join(p, e.name);
+        if (e.isDirectory()) await walk(child);
+        else if (/\.ya?ml$/i.test(e.name)) out.push(child);
+      }
+    } else out.push(p);
+  };
+  for (const p of paths) await walk(p);
+  return out;
+}
+
+async function validateCommand(paths: string[], opts: { json?: boolean; warnings?: boolean }, io: CliIO): Promise<number> {
+  const files = await collectYaml(paths);
+  if (files.length === 0) throw new IngestError("USAGE", `no .yaml/.yml files under ${paths.join(", ")}`);
+  const results = [];
+  for (const f of files) results.push(await validateConfigFile(f));
+  const invalid = results.filter((r) => !r.valid).length;
+  if (opts.json) {
+    io.stdout(JSON.stringify({ summary: { files: results.length, valid: results.length - invalid, invalid }, results: results.map((r) => ({ ...r, file: resolve(r.file) === r.file ? r.file : r.file })) }, null, 2));
+  } else {
+    io.stdout(renderValidation(results, !!opts.warnings));
+  }
+  return invalid > 0 ? 1 : 0;
+}
+
+/** Entry point of the bin script. */
+export async function main(argv: string[]): Promise<number> {
+  const code = await run(argv);
+  return code;
+}

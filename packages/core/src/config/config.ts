@@ -1,0 +1,88 @@
+/**
+ * A loaded config: the YAML with positions, the plain and Python-typed values, and the
+ * `{metadata, sources}` entries of each entity type.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { IngestError } from "../errors.js";
+import type { EntityEntry, EntityType, SourceSpec } from "../graph.js";
+import { loadYaml, YamlSyntaxError, type LoadedYaml, type YamlPath } from "./yaml.js";
+
+export interface ConfigPosition {
+  file: string;
+  line?: number;
+  col?: number;
+}
+
+export class LoadedConfig {
+  readonly file: string;
+  readonly dir: string;
+  readonly data: Record<string, unknown>;
+
+  constructor(readonly yaml: LoadedYaml) {
+    this.file = yaml.file;
+    this.dir = dirname(resolve(yaml.file));
+    const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+    this.data = isObj(yaml.value) ? yaml.value : {};
+  }
+
+  private pyCache: Record<string, unknown> | undefined;
+  /** Python-typed view (integral floats kept as PyFloat), computed on first use. */
+  get py(): Record<string, unknown> {
+    if (!this.pyCache) {
+      const v = this.yaml.pyValue;
+      this.pyCache = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    }
+    return this.pyCache;
+  }
+
+  /** The `{metadata, sources}` list under the type's YAML key (empty when absent). */
+  entries(type: EntityType): EntityEntry[] {
+    const plain = this.data[type.plural];
+    const py = this.py[type.plural];
+    if (!Array.isArray(plain)) return [];
+    return plain.map((e, index) => {
+      const pe = Array.isArray(py) ? (py[index] as Record<string, unknown> | undefined) : undefined;
+      const entry = (e ?? {}) as Record<string, unknown>;
+      return {
+        metadata: ((pe?.metadata ?? entry.metadata ?? {}) as Record<string, unknown>) ?? {},
+        sources: Array.isArray(entry.sources) ? (entry.sources as SourceSpec[]) : [],
+        index,
+      };
+    });
+  }
+
+  /** Position of a YAML path, for error messages. */
+  position(path: YamlPath, which: "key" | "value" = "value"): ConfigPosition {
+    const p = this.yaml.positionOf(path, which);
+    return p ? { file: this.file, line: p.line, col: p.col } : { file: this.file };
+  }
+
+  section(key: string): Record<string, unknown> {
+    const v = this.data[key];
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  }
+}
+
+/** Parses config text; malformed YAML becomes an IngestError naming file:line:col. */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  try {
+    return new LoadedConfig(loadYaml(text, file));
+  } catch (err) {
+    if (err instanceof YamlSyntaxError) {
+      throw new IngestError("YAML_SYNTAX", `invalid YAML: ${err.message}`, { file: err.file, line: err.line, col: err.col, cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function readConfig(file: string): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new IngestError(code === "ENOENT" ? "SOURCE_MISSING" : "SOURCE_UNREADABLE", code === "ENOENT" ? "config file not found" : `cannot read config: ${(err as Error).message}`, { file, cause: err });
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,41 @@
+export { IngestError, ErrorCodes, formatWhere, wrapError, describeCause } from "./errors.js";
+export type { ErrorCode, SourcePosition, IngestErrorOptions } from "./errors.js";
+export { formatDiagnostic } from "./diagnostics.js";
+export type { Diagnostic, Severity } from "./diagnostics.js";
+
+export { loadYaml, YamlSyntaxError } from "./config/yaml.js";
+export type { LoadedYaml, YamlPath, Position } from "./config/yaml.js";
+export { LoadedConfig, parseConfig, readConfig } from "./config/config.js";
+export type { ConfigPosition } from "./config/config.js";
+export { validateConfig, assertValid, availableVars, formatPath } from "./config/validate.js";
+export type { ValidationResult } from "./config/validate.js";
+
+export { expandTemplate, templateFields, closest, editDistance } from "./template.js";
+export type { TemplateVars, TemplateOrigin } from "./template.js";
+
+export { defineProfile } from "./graph.js";
+export type { EntityEntry, EntityType, EntityTypeSpec, Profile, ProfileHooks, SourceSpec } from "./graph.js";
+export { finderRegistry } from "./finder.js";
+export type { FinderContext, FinderDefinition, FinderRegistry, FoundItem } from "./finder.js";
+export type { Importer } from "./importer.js";
+
+export { EntityItem } from "./engine/item.js";
+export { ItemContext, RunContext, silentLogger } from "./engine/context.js";
+export type { Failure, Logger, PlanNode, RunSettings, RunSummary } from "./engine/context.js";
+export { OutputStore, joinLocation } from "./engine/output.js";
+export type { WriteRecord } from "./engine/output.js";
+export { Selection } from "./engine/selection.js";
+export type { SelectionFlags } from "./engine/selection.js";
+export { findItems, walkGraph } from "./engine/walk.js";
+export { convert, runClock } from "./engine/convert.js";
+export type { ConvertOptions, ConvertResult } from "./engine/convert.js";
+
+export { LocalStorage } from "./storage/local.js";
+export { copyBetween } from "./storage/storage.js";
+export type { Listing, Storage, StorageStat } from "./storage/storage.js";
+export { globStorage, hasGlobMagic } from "./storage/glob.js";
+export { safeKey, joinKey, basenameKey, dirnameKey, extnameKey } from "./storage/paths.js";
+
+export * as python from "./py/index.js";
+export { PyFloat, pyJsonDumps, pyStr, pyRepr, compilePythonRegex, translatePythonRegex, pyFormat } from "./py/index.js";
+export type { PyRegex } from "./py/index.js";

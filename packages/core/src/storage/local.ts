@@ -1,0 +1,164 @@
+/**
+ * Local-filesystem Storage. Writes go to a temporary sibling and are renamed into place, so an
+ * interrupted run never leaves a half-written file under its final name.
+ */
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { IngestError, describeCause } from "../errors.js";
+import { safeKey } from "./paths.js";
+import type { Listing, Storage, StorageStat } from "./storage.js";
+
+export class LocalStorage implements Storage {
+  readonly root: string;
+  readonly location: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.location = this.root;
+  }
+
+  /** Absolute filesystem path of a key; refuses keys that escape the root. */
+  pathOf(key: string): string {
+    const k = safeKey(key);
+    const p = k === "" ? this.root : join(this.root, ...k.split("/"));
+    if (p !== this.root && !p.startsWith(this.root + sep)) {
+      throw new IngestError("PATH_ESCAPE", `path escapes the storage root ${this.root}: ${key}`);
+    }
+    return p;
+  }
+
+  async list(prefix: string): Promise<Listing> {
+    let entries;
+    try {
+      entries = await readdir(this.pathOf(prefix), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return { files: [], dirs: [] };
+      throw err;
+    }
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const e of entries) {
+      if (e.name.includes(".ingestkit-tmp-")) continue; // in-flight atomic writes
+      if (e.isDirectory()) dirs.push(e.name);
+      else if (e.isFile()) files.push(e.name);
+      else if (e.isSymbolicLink()) {
+        const s = await stat(join(this.pathOf(prefix), e.name)).catch(() => undefined);
+        if (s?.isDirectory()) dirs.push(e.name);
+        else if (s?.isFile()) files.push(e.name);
+      }
+    }
+    files.sort();
+    dirs.sort();
+    return { files, dirs };
+  }
+
+  async stat(key: string): Promise<StorageStat | undefined> {
+    try {
+      const s = await stat(this.pathOf(key));
+      return { kind: s.isDirectory() ? "dir" : "file", size: s.size };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw err;
+    }
+  }
+
+  async read(key: string): Promise<Uint8Array> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (err) {
+      throw this.readError(key, err);
+    }
+  }
+
+  async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    let fh;
+    try {
+      fh = await open(this.pathOf(key), "r");
+    } catch (err) {
+      throw this.readError(key, err);
+    }
+    try {
+      const length = Math.max(0, end - start);
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async readStream(key: string): Promise<Readable> {
+    const p = this.pathOf(key);
+    const s = await this.stat(key);
+    if (!s || s.kind !== "file") throw this.readError(key, Object.assign(new Error("missing"), { code: "ENOENT", path: p }));
+    return createReadStream(p);
+  }
+
+  async write(key: string, data: Uint8Array | string): Promise<void> {
+    const p = this.pathOf(key);
+    await mkdir(dirname(p), { recursive: true });
+    const tmp = tempName(p);
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, p);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
+    }
+  }
+
+  async writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable): Promise<void> {
+    const p = this.pathOf(key);
+    await mkdir(dirname(p), { recursive: true });
+    const tmp = tempName(p);
+    try {
+      await pipeline(source, createWriteStream(tmp));
+      await rename(tmp, p);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      if (err instanceof IngestError) throw err;
+      throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
+    }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const from = this.pathOf(fromKey);
+    const to = this.pathOf(toKey);
+    await mkdir(dirname(to), { recursive: true });
+    const tmp = tempName(to);
+    try {
+      await copyFile(from, tmp);
+      await rename(tmp, to);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw this.readError(fromKey, err);
+    }
+  }
+
+  async delete(key: string, options: { recursive?: boolean } = {}): Promise<void> {
+    await rm(this.pathOf(key), { recursive: options.recursive ?? false, force: true });
+  }
+
+  private readError(key: string, err: unknown): IngestError {
+    const code = (err as NodeJS.ErrnoException).code;
+    const p = join(this.root, key);
+    if (code === "ENOENT" || code === "ENOTDIR") return new IngestError("SOURCE_MISSING", `file not found: ${p}`, { cause: err });
+    if (err instanceof IngestError) return err;
+    return new IngestError("SOURCE_UNREADABLE", `cannot read ${p}: ${describeCause(err)}`, { cause: err });
+  }
+}
+
+function tempName(p: string): string {
+  return `${p}.ingestkit-tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+}

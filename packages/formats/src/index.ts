@@ -1,0 +1,3 @@
+export { parseCsv, parseCsvRecords, CsvError } from "./csv.js";
+export { parseMdoc, mdocTilts, mdocNumber, MdocError } from "./mdoc.js";
+export type { Mdoc, MdocSection } from "./mdoc.js";

@@ -1,0 +1,263 @@
+/**
+ * The `cryoet` profile: the reference's 19 entity types in its order (IMPORTER_DEP_TREE), their
+ * YAML keys, output folders, finders and importers, plus the run-data-map variables.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineProfile, finderRegistry, IngestError, type EntityEntry, type EntityTypeSpec, type FinderDefinition, type LoadedConfig, type Profile } from "@ingestkit/core";
+import { builtinFinders, DEFAULT_FINDERS } from "@ingestkit/finders";
+import { parseCsv, parseCsvRecords } from "@ingestkit/formats";
+import { datasetImporter } from "./dataset.js";
+import { depositionImporter } from "./deposition.js";
+import { collectionMetadataImporter, ctfImporter, gainImporter, rawTiltImporter } from "./files.js";
+import { frameImporter } from "./frame.js";
+import { identifiedObjectImporter } from "./identified-object.js";
+import { datasetKeyPhotoImporter, depositionKeyPhotoImporter } from "./key-photo.js";
+import { loadRunMaps, runMaps } from "./run-data.js";
+import { runImporter } from "./run.js";
+import { voxelSpacingImporter } from "./voxel-spacing.js";
+import {
+  alignmentImporter,
+  annotationImporter,
+  annotationVizImporter,
+  keyImageImporter,
+  tiltSeriesImporter,
+  tomogramImporter,
+  vizConfigImporter,
+} from "./volumes.js";
+
+/** Annotation source shape keys (reference §1.4); their importers arrive with the Annotations issue. */
+export const ANNOTATION_SHAPES = [
+  "Point",
+  "OrientedPoint",
+  "InstanceSegmentation",
+  "SegmentationMask",
+  "SemanticSegmentationMask",
+  "InstanceSegmentationMask",
+  "TriangularMesh",
+  "TriangularMeshGroup",
+  "GlobalCaption",
+  "AnnotationCaption",
+] as const;
+
+const shapeFinders: Array<FinderDefinition<unknown>> = ANNOTATION_SHAPES.map((key) => ({
+  key,
+  async find() {
+    throw new IngestError("NOT_SUPPORTED", `annotation shape ${key} is not supported yet (arrives with the Annotations, alignments and visualization issue)`);
+  },
+  templates(options: unknown) {
+    const o = options as Record<string, unknown> | null;
+    if (!o || typeof o !== "object") return [];
+    const out: Array<{ option: string; template: string }> = [];
+    if (typeof o.glob_string === "string") out.push({ option: "glob_string", template: o.glob_string });
+    if (Array.isArray(o.glob_strings)) o.glob_strings.forEach((g, i) => typeof g === "string" && out.push({ option: `glob_strings.${i}`, template: g }));
+    return out;
+  },
+}));
+
+const literalDefault = (values: string[], metadata: Record<string, unknown> = {}): EntityEntry[] => [{ metadata, sources: [{ literal: { value: values } }], index: -1 }];
+
+const VS = "{dataset_name}/{run_name}/Reconstructions/VoxelSpacing{voxel_spacing_name}";
+const VS_FINDERS = ["source_glob", "destination_glob", "tomogram_header", "literal"];
+
+const tree: EntityTypeSpec = {
+  key: "deposition",
+  plural: "depositions",
+  hasMetadata: true,
+  importer: depositionImporter,
+  outputDir: "depositions_metadata/{deposition_name}",
+  children: [
+    {
+      key: "dataset",
+      plural: "datasets",
+      hasMetadata: true,
+      importer: datasetImporter,
+      outputDir: "{dataset_name}",
+      metadataGlob: "*/dataset_metadata.json",
+      children: [
+        {
+          key: "run",
+          plural: "runs",
+          hasMetadata: true,
+          importer: runImporter,
+          outputDir: "{dataset_name}/{run_name}",
+          metadataGlob: "{dataset_name}/*/run_metadata.json",
+          nameFromMetadata: (md, key) => ({ name: String(md.run_name ?? key.split("/").slice(-2)[0]), path: key }),
+          children: [
+            { key: "gain", plural: "gains", hasMetadata: false, importer: gainImporter, outputDir: "{dataset_name}/{run_name}/Gains" },
+            { key: "collection_metadata", plural: "collection_metadata", hasMetadata: false, importer: collectionMetadataImporter, outputDir: "{dataset_name}/{run_name}/Frames" },
+            { key: "frame", plural: "frames", hasMetadata: true, importer: frameImporter, grouping: "group", outputDir: "{dataset_name}/{run_name}/Frames" },
+            {
+              key: "tiltseries",
+              plural: "tiltseries",
+              hasMetadata: true,
+              importer: tiltSeriesImporter,
+              outputDir: "{dataset_name}/{run_name}/TiltSeries/{tiltseries_id}",
+              metadataGlob: "{dataset_name}/{run_name}/TiltSeries/*/tiltseries_metadata.json",
+              nameFromMetadata: zarrName,
+              children: [
+                { key: "ctf", plural: "ctfs", hasMetadata: false, importer: ctfImporter, outputDir: "{dataset_name}/{run_name}/TiltSeries/{tiltseries_id}" },
+                { key: "rawtilt", plural: "rawtilts", hasMetadata: false, importer: rawTiltImporter, outputDir: "{dataset_name}/{run_name}/TiltSeries/{tiltseries_id}" },
+              ],
+            },
+            {
+              key: "alignment",
+              plural: "alignments",
+              hasMetadata: true,
+              importer: alignmentImporter,
+              grouping: "group",
+              outputDir: "{dataset_name}/{run_name}/Alignments/{alignment_id}",
+              metadataGlob: "{dataset_name}/{run_name}/Alignments/*/alignment_metadata.json",
+              defaultEntries: literalDefault(["default"]),
+            },
+            { key: "identified_object", plural: "identified_objects", hasMetadata: true, importer: identifiedObjectImporter, outputDir: "{dataset_name}/{run_name}/IdentifiedObjects" },
+            {
+              key: "voxel_spacing",
+              plural: "voxel_spacings",
+              hasMetadata: false,
+              importer: voxelSpacingImporter,
+              finders: VS_FINDERS,
+              outputDir: VS,
+              children: [
+                {
+                  key: "annotation",
+                  plural: "annotations",
+                  hasMetadata: true,
+                  importer: annotationImporter,
+                  finders: [...ANNOTATION_SHAPES],
+                  outputDir: `${VS}/Annotations/{annotation_id}`,
+                  metadataGlob: `${VS}/Annotations/*/*.json`,
+                  children: [
+                    { key: "annotation_viz", plural: "annotation_viz", hasMetadata: false, importer: annotationVizImporter, outputDir: `${VS}/NeuroglancerPrecompute`, defaultEntries: literalDefault(["neuroglancer"]) },
+                  ],
+                },
+                {
+                  key: "tomogram",
+                  plural: "tomograms",
+                  hasMetadata: true,
+                  importer: tomogramImporter,
+                  outputDir: `${VS}/Tomograms/{tomogram_id}`,
+                  metadataGlob: `${VS}/Tomograms/*/tomogram_metadata.json`,
+                  nameFromMetadata: zarrName,
+                  children: [
+                    {
+                      key: "key_image",
+                      plural: "key_images",
+                      hasMetadata: false,
+                      importer: keyImageImporter,
+                      outputDir: `${VS}/Images/{tomogram_id}`,
+                      defaultEntries: literalDefault(["original", "snapshot", "thumbnail", "expanded"]),
+                    },
+                  ],
+                },
+                { key: "viz_config", plural: "viz_config", hasMetadata: false, importer: vizConfigImporter, outputDir: `${VS}/NeuroglancerPrecompute`, defaultEntries: literalDefault(["neuroglancer"]) },
+              ],
+            },
+          ],
+        },
+        {
+          key: "dataset_keyphoto",
+          plural: "dataset_keyphotos",
+          hasMetadata: false,
+          importer: datasetKeyPhotoImporter,
+          outputDir: "{dataset_name}/Images",
+          defaultEntries: literalDefault(["snapshot", "thumbnail"]),
+        },
+      ],
+    },
+    { key: "deposition_keyphoto", plural: "deposition_keyphotos", hasMetadata: false, importer: depositionKeyPhotoImporter, outputDir: "depositions_metadata/{deposition_name}/Images" },
+  ],
+};
+
+function zarrName(md: Record<string, unknown>, key: string): { name: string; path: string | null } {
+  const z = typeof md.omezarr_dir === "string" ? md.omezarr_dir : undefined;
+  if (!z) return { name: key.split("/").slice(-2)[0]!, path: key };
+  const base = z.replace(/\/+$/, "").split("/").pop()!;
+  return { name: base.replace(/\.zarr$/, ""), path: z };
+}
+
+function applyDefaultFinders(spec: EntityTypeSpec): EntityTypeSpec {
+  return { ...spec, finders: spec.finders ?? DEFAULT_FINDERS, children: (spec.children ?? []).map(applyDefaultFinders) };
+}
+
+export const CRYOET_SCHEMA_PATH = fileURLToPath(new URL("../../../../schemas/cryoet-config.schema.json", import.meta.url));
+
+let schemaCache: Record<string, unknown> | undefined;
+export function cryoetSchema(): Record<string, unknown> {
+  schemaCache ??= JSON.parse(readFileSync(CRYOET_SCHEMA_PATH, "utf8")) as Record<string, unknown>;
+  return schemaCache;
+}
+
+const METADATA_TEMPLATED = new Set(["tomogram", "tiltseries", "frame"]);
+
+/** Run-data-map columns, read from the map file next to the config when it is there. */
+const columnsCache = new WeakMap<LoadedConfig, { names: string[]; open: boolean; why?: string }>();
+function mapColumns(config: LoadedConfig): { names: string[]; open: boolean; why?: string } {
+  let cached = columnsCache.get(config);
+  if (!cached) {
+    cached = readMapColumns(config);
+    columnsCache.set(config, cached);
+  }
+  return cached;
+}
+
+function readMapColumns(config: LoadedConfig): { names: string[]; open: boolean; why?: string } {
+  const sc = config.section("standardization_config");
+  const names: string[] = [];
+  let open = false;
+  let why: string | undefined;
+  const file = sc.run_data_map_file;
+  if (typeof file === "string" && file) {
+    const p = join(config.dir, file);
+    if (existsSync(p)) {
+      try {
+        const text = readFileSync(p, "utf8");
+        names.push(...parseCsvRecords(text, file.endsWith("tsv") ? "\t" : ",").header);
+      } catch {
+        open = true;
+        why = `run_data_map_file ${file} could not be parsed`;
+      }
+    } else {
+      open = true;
+      why = `run_data_map_file ${file} is read from the input at run time`;
+    }
+  }
+  void parseCsv;
+  return { names, open, ...(why ? { why } : {}) };
+}
+
+export function createCryoetProfile(): Profile {
+  const finders = finderRegistry([...builtinFinders.values(), ...shapeFinders]);
+  return defineProfile(
+    "cryoet",
+    [applyDefaultFinders(tree)],
+    finders,
+    {
+      prepare: loadRunMaps,
+      itemVars(item, run) {
+        if (item.type.key !== "run") return {};
+        const maps = runMaps(run);
+        return {
+          ...(maps.runData.get(item.name) ?? {}),
+          mapped_tomo_name: maps.tomo.get(item.name) ?? null,
+          mapped_frame_name: maps.frame.get(item.name) ?? null,
+          mapped_ts_name: maps.ts.get(item.name) ?? null,
+        };
+      },
+      varNames(type, config) {
+        if (type.key !== "run") return { names: [] };
+        const cols = mapColumns(config);
+        return { ...cols, names: [...cols.names, "mapped_tomo_name", "mapped_frame_name", "mapped_ts_name"] };
+      },
+      metadataVarNames(type, config) {
+        if (!METADATA_TEMPLATED.has(type.key)) return undefined;
+        const cols = mapColumns(config);
+        // Without any run data map, templates in metadata are left as written (no row to format with).
+        if (cols.names.length === 0 && !cols.open) return undefined;
+        return cols;
+      },
+    },
+    cryoetSchema(),
+  );
+}
