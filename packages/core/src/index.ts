@@ -36,6 +36,6 @@ export type { Listing, Storage, StorageStat } from "./storage/storage.js";
 export { globStorage, hasGlobMagic } from "./storage/glob.js";
 export { safeKey, joinKey, basenameKey, dirnameKey, extnameKey } from "./storage/paths.js";
 
-export * as python from "./py/index.js";
-export { PyFloat, pyJsonDumps, pyStr, pyRepr, compilePythonRegex, translatePythonRegex, pyFormat } from "./py/index.js";
-export type { PyRegex } from "./py/index.js";
+export * as python from "./python/index.js";
+export { PyFloat, pyJsonDumps, pyStr, pyRepr, compilePythonRegex, translatePythonRegex, pyFormat } from "./python/index.js";
+export type { PyRegex } from "./python/index.js";

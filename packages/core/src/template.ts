@@ -3,7 +3,7 @@
  * name the variable and the YAML position of the template.
  */
 import { IngestError } from "./errors.js";
-import { FormatStringError, MissingFormatVariableError, parseFormatString, pyFormat } from "./py/index.js";
+import { FormatStringError, MissingFormatVariableError, parseFormatString, pyFormat } from "./python/index.js";
 
 export type TemplateVars = Readonly<Record<string, unknown>>;
 

@@ -39,7 +39,7 @@ describe("Python regexes", () => {
     expect(r.search("xTS_01")).not.toBeNull();
   });
   it("reports what JavaScript cannot run, with the position", () => {
-    expect(translatePythonRegex("ab(?>c)")).toEqual({ ok: false, message: "atomic groups (?>...) are not supported in JavaScript", index: 2 });
+    expect(translatePythonRegex("ab(?>c)")).toMatchObject({ ok: false, index: 2, message: expect.stringMatching(/atomic group/) });
     expect(translatePythonRegex("a(?i:b)").ok).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { Ajv2019, type ErrorObject, type ValidateFunction } from "ajv/dist/2019.
 import type { Diagnostic } from "../diagnostics.js";
 import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
-import { FormatStringError, parseFormatString, translatePythonRegex } from "../py/index.js";
+import { FormatStringError, parseFormatString, translatePythonRegex } from "../python/index.js";
 import { closest } from "../template.js";
 import type { LoadedConfig } from "./config.js";
 

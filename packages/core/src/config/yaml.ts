@@ -4,7 +4,7 @@
  * its line/column, so later errors can name `file:line:col`.
  */
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type ScalarTag, type Tags } from "yaml";
-import { PyFloat } from "../py/index.js";
+import { PyFloat } from "../python/index.js";
 import type { Diagnostic } from "../diagnostics.js";
 
 /** PyYAML's booleans: YAML 1.1 without `y`/`n` (PyYAML reads those as strings). */

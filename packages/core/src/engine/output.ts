@@ -6,7 +6,7 @@
  */
 import type { Readable } from "node:stream";
 import { IngestError } from "../errors.js";
-import { pyJsonDumps } from "../py/index.js";
+import { pyJsonDumps } from "../python/index.js";
 import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
 import type { Listing, Storage, StorageStat } from "../storage/storage.js";

@@ -5,7 +5,7 @@
  */
 import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
-import { compilePythonRegex, type PyRegex } from "../py/index.js";
+import { compilePythonRegex, type PyRegex } from "../python/index.js";
 import { closest } from "../template.js";
 
 export interface SelectionFlags {

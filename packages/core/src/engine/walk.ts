@@ -8,7 +8,7 @@
 import { IngestError, wrapError } from "../errors.js";
 import type { FinderContext, FoundItem } from "../finder.js";
 import type { EntityEntry, EntityType, SourceSpec } from "../graph.js";
-import { compilePythonRegex, pyStr, type PyRegex } from "../py/index.js";
+import { compilePythonRegex, pyStr, type PyRegex } from "../python/index.js";
 import { expandTemplate } from "../template.js";
 import { globStorage } from "../storage/glob.js";
 import { basenameKey, safeKey } from "../storage/paths.js";

@@ -199,10 +199,10 @@ function parseFieldName(text: string, offset: number): { name: string; keys: Arr
   const name = text.slice(0, j);
   // Python would take these from positional arguments, which templates never get.
   if (name === "") {
-    throw new FormatStringError("automatic field numbering ({}) is not supported: name the variable", offset);
+    throw new FormatStringError("automatic field numbering ({}) is not supported: name the variable", offset - 1);
   }
   if (/^[0-9]+$/.test(name)) {
-    throw new FormatStringError(`positional field {${name}} is not supported: name the variable`, offset);
+    throw new FormatStringError(`positional field {${name}} is not supported: name the variable`, offset - 1);
   }
   const keys: Array<string | number> = [];
   while (j < text.length) {
@@ -390,10 +390,10 @@ function parseSpec(specText: string, defaultAlign: Align, defaultType: string, t
   if (end - pos > 1) throw valueError(`Invalid format specifier '${specText}' for object of type '${typeName}'`);
   if (end - pos === 1) spec.type = cps[pos] ?? "";
   if (spec.separator) {
-    const ok = "defgEG%F".includes(spec.type) || (spec.separator === "_" && "boxX".includes(spec.type));
-    if (!ok || spec.type === "") {
-      if (spec.type !== "") throw valueError(`Cannot specify '${spec.separator}' with ${codeText(spec.type)}.`);
-    }
+    // PEP 378 / PEP 515: ',' for decimal types only, '_' also for binary/octal/hex.
+    const ok =
+      spec.type === "" || "defgEG%F".includes(spec.type) || (spec.separator === "_" && "boxX".includes(spec.type));
+    if (!ok) throw valueError(`Cannot specify '${spec.separator}' with ${codeText(spec.type)}.`);
   }
   return spec;
 }
