@@ -51,3 +51,12 @@ describe("JSON like json.dumps(indent=4)", () => {
     );
   });
 });
+
+describe("YAML aliases", () => {
+  it("resolve to the latest anchor of their name, positions follow the alias", async () => {
+    const { loadYaml } = await import("@ingestkit/core");
+    const y = loadYaml("a: &x {v: 1}\nb: *x\nc: &x {v: 2}\nd: *x\n", "t.yaml");
+    expect(y.value).toEqual({ a: { v: 1 }, b: { v: 1 }, c: { v: 2 }, d: { v: 2 } });
+    expect(y.positionOf(["d", "v"])).toEqual({ line: 3, col: 11 });
+  });
+});

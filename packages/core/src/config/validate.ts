@@ -76,7 +76,12 @@ function schemaDiagnostics(config: LoadedConfig, schema: Record<string, unknown>
   if (validate(config.data)) return [];
   const errors = (validate.errors ?? []) as ErrorObject[];
   // anyOf/oneOf wrappers repeat what their branches say; keep the most specific messages.
-  const specific = errors.filter((e) => !["anyOf", "oneOf", "if", "then", "else"].includes(e.keyword));
+  let specific = errors.filter((e) => !["anyOf", "oneOf", "if", "then", "else"].includes(e.keyword));
+  // `anyOf: [null, object]` also reports "must be null" beside the object's real problem: drop it.
+  specific = specific.filter(
+    (e) =>
+      !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && specific.some((o) => o !== e && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + "/")))),
+  );
   const chosen = pickPerPath(specific.length ? specific : errors);
   return chosen.map((e) => {
     const path = pointerToPath(e.instancePath);
