@@ -167,3 +167,56 @@ describe("convert options", () => {
     expect(r.stderr).toContain("did you mean 'runs'");
   });
 });
+
+describe("standardize-dirs validate", () => {
+  const BAD = [
+    "version: 1.3.0",
+    "standardization_config: { deposition_id: 1, source_prefix: x }",
+    "depositions: [ { sources: [ { literal: { value: [1] } } ] } ]",
+    "datasets: [ { sources: [ { literal: { value: ['1'] } } ] } ]",
+    "runs:",
+    "  - sources:",
+    "    - source_glob: { list_glob: '{nope_name}/*', name_regex: '(?P<n>.*' }",
+    "voxel_spacings: [ { sources: [ { literal: { value: ['float {run_name'] } } ] } ]",
+    "datsets: 1",
+    "",
+  ].join("\n");
+
+  it("--json lists every problem with code, file, line and column, per file, and exits 1", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bad.yaml"), BAD);
+    writeFileSync(join(dir, "good.yaml"), readFileSync(CONFIG));
+    writeFileSync(join(dir, "notes.txt"), "not a config");
+    const r = cli(["validate", dir, "--json"]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toEqual({ files: 2, valid: 1, invalid: 1 });
+    const bad = report.results.find((x: { file: string }) => x.file.endsWith("bad.yaml"));
+    const errors = bad.diagnostics.filter((d: { severity: string }) => d.severity === "error").map((d: any) => [d.code, d.line, d.path]);
+    expect(errors).toEqual([
+      ["CONFIG_UNDEFINED_VARIABLE", 7, "/runs/0/sources/0/source_glob/list_glob"],
+      ["CONFIG_REGEX", 7, "/runs/0/sources/0/source_glob/name_regex"],
+      ["CONFIG_SCHEMA", 8, "/voxel_spacings/0/sources/0/literal/value/0"],
+      ["CONFIG_UNKNOWN_KEY", 9, "/"],
+    ]);
+    expect(bad.diagnostics.find((d: any) => d.code === "CONFIG_UNKNOWN_KEY").message).toContain("did you mean 'datasets'?");
+    expect(report.results.find((x: { file: string }) => x.file.endsWith("good.yaml")).valid).toBe(true);
+  });
+
+  it("prints file:line:col lines without --json and exits 0 when everything is valid", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bad.yaml"), BAD);
+    const r = cli(["validate", join(dir, "bad.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`${join(dir, "bad.yaml")}:7:`);
+    const ok = cli(["validate", CONFIG]);
+    expect(ok.code).toBe(0);
+  });
+
+  it("a missing file is a clear error, not a crash", () => {
+    const r = cli(["validate", "/nonexistent/ingestkit.yaml"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/\/nonexistent\/ingestkit\.yaml/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});

@@ -33,9 +33,11 @@ function makeGlobFinder(key: "source_glob" | "destination_glob", base: "input" |
         if (m.length < 2) {
           throw new IngestError("CONFIG_FINDER", `${key}.name_regex ${JSON.stringify(nameRe.pattern)} has no group: group 1 must capture the name`, ctx.origin("name_regex"));
         }
-        const name = m[1] ?? "None";
-        // later duplicates replace earlier ones, keeping the first position (Python dict semantics)
-        byName.set(name, { name, path: hit.key, storage: hit.storage, ...(base === "output" ? { allowImport: false } : {}) });
+        // an unmatched optional group is Python's None: the run importer names such runs itself
+        const name = m[1] ?? null;
+        // later duplicates replace earlier ones, keeping the first position (Python dict semantics);
+        // nameless items are kept per path (the reference would collapse them all into one)
+        byName.set(name ?? `\0${hit.key}`, { name, path: hit.key, storage: hit.storage, ...(base === "output" ? { allowImport: false } : {}) });
       }
       return [...byName.values()];
     },

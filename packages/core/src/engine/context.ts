@@ -5,7 +5,7 @@ import type { LoadedConfig } from "../config/config.js";
 import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
 import type { Storage } from "../storage/storage.js";
-import { expandTemplate, type TemplateVars } from "../template.js";
+import { expandTemplate, templateFields, type TemplateVars } from "../template.js";
 import type { EntityItem } from "./item.js";
 import { joinLocation, type OutputStore, type WriteRecord } from "./output.js";
 import type { Selection } from "./selection.js";
@@ -123,7 +123,19 @@ export class ItemContext {
   /** Output directory of this item (its type's `outputDir` template), relative to the output root. */
   outputDir(type: EntityType = this.item.type): string {
     if (type.outputDir === undefined) throw new IngestError("CONFIG_GRAPH", `entity type '${type.key}' has no output directory`);
-    return this.expand(type.outputDir, `${type.key} output directory`);
+    const vars = this.item.globVars();
+    // A name is one path segment or a relative path below its parent, never a way out: an
+    // absolute value or a `..` segment is refused here, naming the variable, before any write.
+    for (const field of templateFields(type.outputDir)) {
+      const value = vars[field];
+      if (typeof value !== "string") continue;
+      if (/^([\\/]|[A-Za-z]:[\\/])/.test(value) || value.split(/[\\/]/).includes("..")) {
+        throw new IngestError("PATH_ESCAPE", `{${field}} = ${JSON.stringify(value)} would take the ${type.key.replace(/_/g, " ")} output directory outside the output root`, {
+          entityPath: this.item.entityPath,
+        });
+      }
+    }
+    return this.expand(type.outputDir, `${type.key} output directory`, vars);
   }
 
   expand(template: string, field: string, vars: TemplateVars = this.item.globVars()): string {
