@@ -27,8 +27,8 @@ function ours() {
 
 function peer() {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("python3", [join(root, "scripts/bench/validate-peer.py"), join(corpus, "upstream-schema", "ingestion_config_models.schema.json"), ...files], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`python peer failed (needs python3-yaml and python3-jsonschema): ${r.stderr}`);
+  const r = spawnSync("/usr/bin/python3", [join(root, "scripts/bench/validate-peer.py"), join(corpus, "upstream-schema", "ingestion_config_models.schema.json"), ...files], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`python peer failed (needs python3-yaml and python3-jsonschema: scripts/system-deps.sh): ${r.stderr}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { ...JSON.parse(r.stdout), seconds };
 }
