@@ -25,7 +25,10 @@ export function expandTemplate(template: string, vars: TemplateVars, origin: Tem
     const clean = Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined));
     const field = origin.field ? ` in ${origin.field}` : "";
     if (err instanceof MissingFormatVariableError) {
-      const known = Object.keys(vars).sort();
+      // A name bound to undefined counts as undefined (pyFormat treats it so): never suggest it.
+      const known = Object.keys(vars)
+        .filter((k) => vars[k] !== undefined)
+        .sort();
       const close = closest(err.name, known);
       throw new IngestError("TEMPLATE_UNDEFINED", `undefined template variable {${err.name}}${field} (template "${template}")`, {
         ...clean,
@@ -66,7 +69,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+    // short names need a closer match: "id" is not a typo of "ts"
+  const allowed = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
+  return best !== undefined && bestD <= allowed ? best : undefined;
 }
 
 export function editDistance(a: string, b: string): number {

@@ -42,7 +42,7 @@ export function parseMdoc(text: string): Mdoc {
         return;
       }
       const index = Number(value);
-      if (!Number.isFinite(index)) throw new MdocError(`section [${kind} = ${value}] has a non-numeric index`, i + 1);
+      if (value === "" || !Number.isFinite(index)) throw new MdocError(`section [${kind} = ${value}] has a non-numeric index`, i + 1);
       const section: MdocSection = { kind, index, line: i + 1, fields: {} };
       mdoc.sections.push(section);
       current = section.fields;

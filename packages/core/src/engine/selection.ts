@@ -45,6 +45,13 @@ export class Selection {
     if (flags.importEverything || flags.importAllMetadata) for (const t of profile.types) if (t.hasMetadata) this.metadataImport.add(t.key);
     for (const p of flags.imports ?? []) this.toImport.add(pick(byPlural, p, "entity plural for --import-<plural>").key);
     for (const k of flags.metadata ?? []) {
+      // `--import-collection-metadata` reads as "<type>-metadata" but names the plural
+      // `collection_metadata`: a plural wins when no type of that name exists.
+      const asPlural = byPlural.get(norm(`${k}_metadata`));
+      if (!byKey.has(norm(k)) && asPlural) {
+        this.toImport.add(asPlural.key);
+        continue;
+      }
       const t = pick(byKey, k, "entity type for --import-<type>-metadata");
       if (!t.hasMetadata) throw new IngestError("USAGE", `--import-${t.flagName}-metadata: ${t.key} has no metadata file`);
       this.metadataImport.add(t.key);

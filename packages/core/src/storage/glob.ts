@@ -17,7 +17,10 @@ export function hasGlobMagic(pattern: string): boolean {
 function segmentMatcher(seg: string): (name: string) => boolean {
   if (!hasGlobMagic(seg)) return (name) => name === seg;
   const mm = new Minimatch(seg, { dot: false, nobrace: true, noext: true, nocomment: true, nonegate: true });
-  return (name) => mm.match(name);
+  // Python hides dot names from any segment pattern not starting with '.'; minimatch would let
+  // `[.]x` match `.x`.
+  const hidden = seg.startsWith(".");
+  return (name) => (hidden || !name.startsWith(".")) && mm.match(name);
 }
 
 /** Returns matching keys (files and directories), sorted. */

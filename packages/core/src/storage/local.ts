@@ -3,8 +3,8 @@
  * interrupted run never leaves a half-written file under its final name.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -122,10 +122,15 @@ export class LocalStorage implements Storage {
     const p = this.pathOf(key);
     await mkdir(dirname(p), { recursive: true });
     const tmp = tempName(p);
+    let fh: FileHandle | undefined;
     try {
-      await pipeline(source, createWriteStream(tmp));
+      // Open before piping: a lazily opened stream can create the file after a failing source has
+      // already made us unlink it, leaving a stray temp file behind.
+      fh = await open(tmp, "w");
+      await pipeline(source, fh.createWriteStream());
       await rename(tmp, p);
     } catch (err) {
+      await fh?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       if (err instanceof IngestError) throw err;
       throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
@@ -147,7 +152,13 @@ export class LocalStorage implements Storage {
   }
 
   async delete(key: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await rm(this.pathOf(key), { recursive: options.recursive ?? false, force: true });
+    // the root itself is never deleted through a key ("" or "./" normalise to it)
+    if (safeKey(key, "delete key") === "") throw new IngestError("PATH_ESCAPE", `refusing to delete the storage root ${this.root}`);
+    try {
+      await rm(this.pathOf(key), { recursive: options.recursive ?? false, force: true });
+    } catch (err) {
+      throw new IngestError("IO", `cannot delete ${join(this.root, key)}: ${describeCause(err)}`, { cause: err });
+    }
   }
 
   private readError(key: string, err: unknown): IngestError {
