@@ -217,3 +217,48 @@ describe("tomogram_header", () => {
     expect(r.summary.failures.map((f) => f.message).join("\n")).toMatch(/short\.mrc: not an MRC file \(only 4 bytes/);
   });
 });
+
+describe("template variables for finders", () => {
+  const sel = { selection: { imports: ["gains"] } };
+  const gains = (glob: string) => `runs: [ { sources: [ { literal: { value: ['TS_1', 'TS_02'] } } ] } ]\ngains: [ { sources: [ { source_glob: { list_glob: '${glob}' } } ] } ]\n`;
+  const gainsOf = (r: Awaited<ReturnType<typeof run>>) => nodes(r.plan, "gain").map((n) => n.entityPath.replace("dataset 10001 / run ", ""));
+
+  it("legacy two-column maps give mapped_tomo_name, mapped_frame_name and mapped_ts_name per run", async () => {
+    const head = "standardization_config: { deposition_id: 1, source_prefix: src, run_to_tomo_map_csv: tomo.csv, run_to_frame_map_csv: frame.csv, run_to_ts_map_csv: ts.csv }\n";
+    const input = {
+      "tomo.csv": "TS_1,tomoA\nTS_02,tomoB\n",
+      "frame.csv": "TS_1,framesA\nTS_02,framesB\n",
+      "ts.csv": "TS_1,tsA\nTS_02,tsB\n",
+      "tomoA/framesA/tsA/g.mrc": "1",
+      "tomoB/framesB/tsB/g.mrc": "2",
+    };
+    const r = await run(head + gains("{mapped_tomo_name}/{mapped_frame_name}/{mapped_ts_name}/*.mrc"), { input }, sel);
+    expect(r.summary.failures).toEqual([]);
+    expect(gainsOf(r)).toEqual(["TS_1 / gain g.mrc", "TS_02 / gain g.mrc"]);
+    expect(nodes(r.plan, "gain").map((n) => n.sources[0]!.split("/src/")[1])).toEqual(["tomoA/framesA/tsA/g.mrc", "tomoB/framesB/tsB/g.mrc"]);
+  });
+
+  it("a TSV run data map's columns (names with '-') are variables; int_run_name exists for int-castable names", async () => {
+    const head = "standardization_config: { deposition_id: 1, source_prefix: src, run_data_map_file: map.tsv }\n";
+    const yaml = head + "runs: [ { sources: [ { literal: { value: ['001', '2'] } } ] } ]\ngains: [ { sources: [ { source_glob: { list_glob: '{ts-folder}/g_{int_run_name}.mrc' } } ] } ]\n";
+    const input = { "map.tsv": "run_name\tts-folder\n001\tone\n2\ttwo\n", "one/g_1.mrc": "1", "two/g_2.mrc": "2" };
+    const r = await run(yaml, { input }, sel);
+    expect(r.summary.failures).toEqual([]);
+    expect(gainsOf(r)).toEqual(["001 / gain g_1.mrc", "2 / gain g_2.mrc"]);
+  });
+
+  it("a run without a run data map row fails with the variable named; the other runs go on", async () => {
+    const head = "standardization_config: { deposition_id: 1, source_prefix: src, run_data_map_file: map.csv }\n";
+    const input = { "map.csv": "run_name,folder\nTS_1,one\n", "one/g.mrc": "1" };
+    const r = await run(head + gains("{folder}/*.mrc"), { input }, sel);
+    expect(gainsOf(r)).toContain("TS_1 / gain g.mrc");
+    expect(r.summary.failures.map((f) => [f.entityPath, f.code])).toEqual([["dataset 10001 / run TS_02 / gains", "TEMPLATE_UNDEFINED"]]);
+    expect(r.summary.failures[0]!.message).toContain("{folder}");
+  });
+
+  it("a variable that can never be defined is refused before anything runs, with its YAML position and a suggestion", async () => {
+    const err = await run(gains("{dataset_name}/{run_nme}/*"), {}, sel).catch((e: unknown) => e as { code: string; message: string; line?: number });
+    expect(err).toMatchObject({ code: "CONFIG_UNDEFINED_VARIABLE", line: 7 }); // 5 default lines, runs, then gains
+    expect(err.message).toContain("did you mean {run_name}?");
+  });
+});
