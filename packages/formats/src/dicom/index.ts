@@ -1,0 +1,2 @@
+// filled by the dicom work; exported from the package index
+export {};

@@ -1,0 +1,2 @@
+// filled by the mrc work; exported from the package index
+export {};

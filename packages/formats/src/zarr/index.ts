@@ -1,0 +1,2 @@
+// filled by the zarr work; exported from the package index
+export {};
