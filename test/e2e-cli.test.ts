@@ -220,3 +220,21 @@ describe("standardize-dirs validate", () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 });
+
+describe("convert --concurrency", () => {
+  it("gives byte-identical outputs and the same plan at 1 and 4 runs at once; rejects 0", () => {
+    const input = demoInput();
+    const outs = [1, 4].map((n) => {
+      const out = join(tempDir(), "out");
+      const r = cli(["convert", CONFIG, input, out, "--concurrency", String(n)]);
+      expect(r.code).toBe(0);
+      const plan = cli(["convert", CONFIG, input, join(tempDir(), "dry"), "--dry-run", "--json", "--concurrency", String(n)]);
+      return { tree: readTree(out), plan: JSON.parse(plan.stdout).plan };
+    });
+    expect(outs[1]!.tree).toEqual(outs[0]!.tree);
+    expect(outs[1]!.plan).toEqual(outs[0]!.plan);
+    const bad = cli(["convert", CONFIG, input, join(tempDir(), "o"), "--concurrency", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--concurrency needs a positive integer");
+  });
+});

@@ -2,6 +2,7 @@
  * `standardize-dirs`: a thin layer over the library. Parses arguments, prints, picks the exit
  * code (0 ok, 1 failures or invalid configs, 2 usage errors). Only `main` touches process.exit.
  */
+import { availableParallelism } from "node:os";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
@@ -55,6 +56,7 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .option("--write-zarr", "write OME-Zarr volumes (default)")
     .option("--no-write-zarr", "do not write OME-Zarr volumes")
     .option("--force-overwrite", "rewrite outputs even when they look up to date")
+    .option("--concurrency <n>", "runs processed at once (default: the number of cores)", parsePositiveInt)
     .addOption(new Option("--local-fs", "accepted for compatibility: local paths are detected").hideHelp())
     .option("-q, --quiet", "only print failures and the summary")
     .addHelpText(
@@ -99,6 +101,12 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
   return exitCode;
 }
 
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new IngestError("USAGE", `--concurrency needs a positive integer, got '${value}'`);
+  return n;
+}
+
 async function convertCommand(
   configFile: string,
   input: string,
@@ -138,6 +146,7 @@ async function convertCommand(
       writeMrc: opts.writeMrc !== false,
       writeZarr: opts.writeZarr !== false,
       forceOverwrite: !!opts.forceOverwrite,
+      concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },
   });
   if (json) {

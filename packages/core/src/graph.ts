@@ -31,6 +31,11 @@ export interface EntityTypeSpec {
   finders?: readonly string[];
   /** "each": one item per found path; "group": all paths of one source entry form one item. */
   grouping?: "each" | "group";
+  /**
+   * Items of this type may be processed concurrently (up to `settings.concurrency`), each one's
+   * own subtree in order. The cryoet profile sets it on runs.
+   */
+  concurrent?: boolean;
   /** Used when the config's sources find nothing. */
   defaultEntries?: readonly EntityEntry[];
   /** Output directory template, relative to the output root (Python str.format). */

@@ -5,6 +5,7 @@
  * finally `importMetadata`. A failure is recorded with the entity path and the walk goes on
  * with the next item; the failed item's subtree is not visited.
  */
+import PQueue from "p-queue";
 import { IngestError, wrapError } from "../errors.js";
 import type { FinderContext, FoundItem } from "../finder.js";
 import type { EntityEntry, EntityType, SourceSpec } from "../graph.js";
@@ -20,6 +21,24 @@ const FILTER_KEYS = new Set(["parent_filters", "exclude"]);
 export async function walkGraph(run: RunContext): Promise<void> {
   await run.profile.hooks.prepare?.(run);
   await walkTypes(run, run.profile.roots, undefined, run.plan);
+  // Items of concurrent types finish in any order: report failures in plan (tree) order so the
+  // summary is the same whatever the concurrency.
+  const ordered: typeof run.summary.failures = [];
+  const visit = (ns: PlanNode[]) => {
+    for (const n of ns) {
+      const f = failureOf.get(n);
+      if (f) ordered.push(...f);
+      visit(n.children);
+    }
+  };
+  visit(run.plan);
+  if (ordered.length === run.summary.failures.length) run.summary.failures.splice(0, ordered.length, ...ordered);
+}
+
+/** How many items of a `concurrent` type (runs, for cryoet) are processed at once. */
+function concurrencyOf(run: RunContext): number {
+  const c = Number(run.settings.concurrency ?? 1);
+  return Number.isInteger(c) && c > 1 ? c : 1;
 }
 
 async function walkTypes(run: RunContext, types: readonly EntityType[], parent: EntityItem | undefined, plan: PlanNode[]): Promise<void> {
@@ -34,18 +53,28 @@ async function walkTypes(run: RunContext, types: readonly EntityType[], parent: 
     } catch (err) {
       const entityPath = `${parent ? parent.entityPath + " / " : ""}${type.plural.replace(/_/g, " ")}`;
       const e = wrapError(err, "IMPORTER_FAILED", { entityPath });
-      recordFailure(run, entityPath, "find", e);
-      plan.push({ type: type.key, name: "*", entityPath, sources: [], writes: [], status: "failed", steps: [], error: { code: e.code, message: e.message }, children: [] });
+      const node: PlanNode = { type: type.key, name: "*", entityPath, sources: [], writes: [], status: "failed", steps: [], error: { code: e.code, message: e.message }, children: [] };
+      plan.push(node);
+      recordFailure(run, entityPath, "find", e, node);
       continue;
     }
-    for (const item of items) await walkItem(run, item, plan);
+    const concurrency = type.concurrent ? concurrencyOf(run) : 1;
+    if (concurrency === 1) {
+      for (const item of items) await walkItem(run, item, plan);
+    } else {
+      // Plan nodes are placed in found order first; each item's own order (item, children,
+      // metadata) is kept inside its task.
+      const queue = new PQueue({ concurrency });
+      const slots = items.map((item) => ({ item, node: newNode(run, item) }));
+      plan.push(...slots.map((s) => s.node));
+      await Promise.all(slots.map(({ item, node }) => queue.add(() => walkItem(run, item, plan, node))));
+    }
   }
 }
 
-async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[]): Promise<void> {
-  const type = item.type;
-  const node: PlanNode = {
-    type: type.key,
+function newNode(run: RunContext, item: EntityItem): PlanNode {
+  return {
+    type: item.type.key,
     name: item.name,
     entityPath: item.entityPath,
     sources: sourcesOf(run, item),
@@ -54,7 +83,12 @@ async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[]): Pr
     steps: [],
     children: [],
   };
-  plan.push(node);
+}
+
+async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[], placed?: PlanNode): Promise<void> {
+  const type = item.type;
+  const node = placed ?? newNode(run, item);
+  if (!placed) plan.push(node);
   nodes.set(item, node);
   const keep = run.selection.keeps(type.key, item.name);
   if (!keep.keep) {
@@ -105,13 +139,19 @@ function fail(run: RunContext, node: PlanNode, item: EntityItem, step: string, e
   const e = wrapError(err, "IMPORTER_FAILED", { entityPath: item.entityPath });
   node.status = "failed";
   node.error = { code: e.code, message: e.message };
-  recordFailure(run, item.entityPath, step, e);
+  recordFailure(run, item.entityPath, step, e, node);
 }
 
-function recordFailure(run: RunContext, entityPath: string, step: string, e: IngestError): void {
+const failureOf = new WeakMap<PlanNode, RunContext["summary"]["failures"]>();
+
+function recordFailure(run: RunContext, entityPath: string, step: string, e: IngestError, node: PlanNode): void {
   run.summary.failed++;
   const where = e.file ? e.where.replace(` ${entityPath}`, "") : undefined;
-  run.summary.failures.push({ entityPath, step, code: e.code, message: e.message, ...(where ? { where } : {}) });
+  const failure = { entityPath, step, code: e.code, message: e.message, ...(where ? { where } : {}) };
+  run.summary.failures.push(failure);
+  const list = failureOf.get(node) ?? [];
+  list.push(failure);
+  failureOf.set(node, list);
   run.log.error(`${entityPath}: ${step === "find" ? "finding items failed" : step === "metadata" ? "metadata failed" : "import failed"}: ${e.message}${where ? ` (${where})` : ""} [${e.code}]`);
 }
 

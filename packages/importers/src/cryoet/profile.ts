@@ -78,6 +78,7 @@ const tree: EntityTypeSpec = {
       children: [
         {
           key: "run",
+          concurrent: true,
           plural: "runs",
           hasMetadata: true,
           importer: runImporter,
