@@ -5,3 +5,5 @@ export type { SlabSource, VolumeShape, VoxelArray, VoxelDType, VoxelSize } from 
 export * from "./mrc/index.js";
 export * from "./zarr/index.js";
 export * from "./dicom/index.js";
+export { parseCtf, parseRawTilt, CtfError } from "./ctf.js";
+export type { CtfRow, CtfFormat } from "./ctf.js";

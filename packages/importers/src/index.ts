@@ -7,3 +7,5 @@ export type { RunMaps } from "./cryoet/run-data.js";
 export { createGenericProfile, isGenericConfig } from "./generic/profile.js";
 export { profileForConfig } from "./select.js";
 export { validateConfigFile } from "./validate-file.js";
+export { perSectionParameters } from "./cryoet/per-section.js";
+export type { PerSectionParameter } from "./cryoet/per-section.js";
