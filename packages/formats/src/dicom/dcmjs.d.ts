@@ -1,0 +1,38 @@
+// Minimal hand-written types for the parts of dcmjs 0.51 that ingestkit uses (dcmjs ships no types and
+// @types/dcmjs does not exist). Raw "dict" form: keys are 8 upper-case hex digits ("0020000D").
+declare module "dcmjs" {
+  export interface DcmjsElement {
+    vr: string;
+    Value?: unknown[];
+    InlineBinary?: string;
+    [key: string]: unknown;
+  }
+  export type DcmjsDict = Record<string, DcmjsElement>;
+  export class DicomDict {
+    constructor(meta: DcmjsDict);
+    meta: DcmjsDict;
+    dict: DcmjsDict;
+    write(options?: { allowInvalidVRLength?: boolean; fragmentMultiframe?: boolean }): ArrayBuffer;
+  }
+  export interface ReadOptions {
+    ignoreErrors?: boolean;
+    untilTag?: string | null;
+    includeUntilTagValue?: boolean;
+    noCopy?: boolean;
+    forceStoreRaw?: boolean;
+  }
+  export const data: {
+    DicomDict: typeof DicomDict;
+    DicomMessage: { readFile(buffer: ArrayBuffer, options?: ReadOptions): DicomDict };
+    DicomMetaDictionary: {
+      dictionary: Record<string, { tag: string; vr: string; vm: string; name: string; version: string } | undefined>;
+      nameMap: Record<string, { tag: string; vr: string; name: string } | undefined>;
+    };
+  };
+  export const log: {
+    getLogger(name: string): { setLevel(level: string): void };
+    setLevel(level: string): void;
+  };
+  const dcmjs: { data: typeof data; log: typeof log };
+  export default dcmjs;
+}

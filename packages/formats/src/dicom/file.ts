@@ -1,0 +1,88 @@
+// File-level de-identification: Part 10 bytes in, de-identified Part 10 bytes out (dcmjs read -> deidentifyDataset
+// -> dcmjs write). Whole file in memory (dcmjs has no streaming writer; peak ≈ 8× file size for big multi-frame files).
+// dcmjs re-encodes text as UTF-8 (SpecificCharacterSet becomes ISO_IR 192); pixel data bytes pass through unchanged.
+import { createRequire } from "node:module";
+import dcmjs, { type DcmjsDict } from "dcmjs";
+import { deidentifyDataset, type DeidentifyOptions, type DeidentifyResult } from "./deidentify.js";
+import { DicomError, errorMessage, looksTruncated } from "./errors.js";
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN, scanDicomHeader } from "./scan.js";
+
+const require = createRequire(import.meta.url);
+const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
+
+// dcmjs logs "Invalid vr type ..." for implicit-VR files through this child logger; only setLevel on it silences it.
+dcmjs.log.getLogger("validation.dcmjs").setLevel("silent");
+
+export interface DeidentifyFileOptions extends DeidentifyOptions {
+  /** for error messages */
+  fileName?: string;
+}
+
+export interface DeidentifyFileResult extends DeidentifyResult {
+  bytes: Uint8Array;
+}
+
+const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+export function vrOf(tag: string): string | undefined {
+  return dcmjs.data.DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
+}
+
+/** Transfer syntax from the file meta information only (undefined when it cannot be read). */
+function metaTransferSyntax(bytes: Uint8Array): string | undefined {
+  try {
+    return dicomParser.readPart10Header(bytes).string("x00020010");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A raw implicit-VR data set (no preamble) gets a synthetic file meta header so dcmjs can read it. */
+function wrapRawDataSet(bytes: Uint8Array, fileName: string | undefined): Uint8Array {
+  const h = scanDicomHeader(bytes, { fileName });
+  if (!h.isDicom) throw new DicomError("NOT_DICOM", fileName, 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
+  const meta: DcmjsDict = {
+    "00020001": { vr: "OB", Value: [new Uint8Array([0, 1]).buffer] },
+    "00020002": { vr: "UI", Value: [h.sopClassUID ?? ""] },
+    "00020003": { vr: "UI", Value: [h.sopInstanceUID ?? ""] },
+    "00020010": { vr: "UI", Value: [IMPLICIT_VR_LITTLE_ENDIAN] },
+  };
+  const header = new Uint8Array(new dcmjs.data.DicomDict(meta).write());
+  const out = new Uint8Array(header.length + bytes.length);
+  out.set(header, 0);
+  out.set(bytes, header.length);
+  return out;
+}
+
+/**
+ * De-identify one DICOM file. Throws DicomError NOT_DICOM (incl. empty input), TRUNCATED, UNREADABLE or
+ * UNSUPPORTED_TRANSFER_SYNTAX (deflated: dcmjs would write a corrupt file).
+ */
+export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyFileResult {
+  const fileName = options.fileName;
+  if (bytes.length === 0) throw new DicomError("NOT_DICOM", fileName, "file is empty");
+  const input = hasDicmPrefix(bytes) ? bytes : wrapRawDataSet(bytes, fileName);
+  if (metaTransferSyntax(input) === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
+    throw new DicomError(
+      "UNSUPPORTED_TRANSFER_SYNTAX",
+      fileName,
+      "deflated explicit VR little endian (1.2.840.10008.1.2.1.99) is not supported: dcmjs 0.51 writes such files corrupt",
+    );
+  }
+  // Validate with the fast parser first: it reports truncation reliably (dcmjs may silently read short values).
+  scanDicomHeader(input, { fileName });
+  let dicomDict;
+  try {
+    dicomDict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(input));
+  } catch (e) {
+    throw new DicomError(looksTruncated(e) ? "TRUNCATED" : "UNREADABLE", fileName, errorMessage(e), { cause: e });
+  }
+  const result = deidentifyDataset(dicomDict.dict, options, dicomDict.meta, vrOf);
+  let out: ArrayBuffer;
+  try {
+    out = dicomDict.write();
+  } catch (e) {
+    throw new DicomError("UNREADABLE", fileName, `cannot write the de-identified data set: ${errorMessage(e)}`, { cause: e });
+  }
+  return { bytes: new Uint8Array(out), ...result };
+}

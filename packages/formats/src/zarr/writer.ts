@@ -1,0 +1,309 @@
+/**
+ * Streaming OME-Zarr pyramid writer (OME-NGFF 0.4 on Zarr v2, as the CryoET portal serves).
+ *
+ * The source is read in z-slabs; each slab is appended to level 0's current chunk row (chunk depth
+ * planes); a full row is cut into chunks, padded to the full chunk shape with the fill value (zarr
+ * v2 stores edge chunks whole) and handed to the encoder (worker pool) and the store. The same
+ * slab goes through a {@link StreamingDownsampler} that feeds level 1, which feeds level 2, and so
+ * on. Memory is therefore about one chunk row per level (level n+1's row is ¼–⅛ of level n's) plus
+ * one read slab plus `maxChunksInFlight` chunks — independent of the volume's depth.
+ *
+ * Write order makes a half-written pyramid unmistakable: all chunks of every array, then each
+ * array's `.zarray`, then the group's `.zattrs` and finally `.zgroup`.
+ */
+import type { SlabSource, VolumeShape, VoxelSize } from "../volume.js";
+import { PORTAL_COMPRESSOR, compressorJson, createInlineEncoder, type ChunkEncoder, type CompressorConfig } from "./codec.js";
+import { levelScales, levelShapes, ngffV04Zattrs, type BlockFactors } from "./ngff.js";
+import { StreamingDownsampler, type DownsampleMethod } from "./pyramid.js";
+import type { PyJson } from "./python-json.js";
+import type { ChunkStore } from "./store.js";
+import { ZGROUP_JSON, allocate, bytesOf, chunkKeyV2, zarrayJson, type ZarrDType, type ZarrTypedArray } from "./v2-metadata.js";
+import { createWorkerPoolEncoder, defaultPoolSize } from "./worker.js";
+
+/** What is being written; selects chunks, downsampling and dtype per reference §5.6. */
+export type PyramidKind = "tomogram" | "tiltseries" | "segmentation-mask" | "instance-mask";
+
+export interface PyramidPreset {
+  chunks: VolumeShape;
+  factors: BlockFactors;
+  method: DownsampleMethod;
+  dtype: ZarrDType;
+}
+
+/** Reference rules (§5.2, §5.3, §5.6) for each kind. */
+export function pyramidPreset(kind: PyramidKind): PyramidPreset {
+  const cube = { z: 256, y: 256, x: 256 };
+  const halve = { z: 2, y: 2, x: 2 };
+  switch (kind) {
+    case "tomogram":
+      return { chunks: cube, factors: halve, method: "mean", dtype: "float32" };
+    case "tiltseries":
+      return { chunks: { z: 1, y: 1024, x: 1024 }, factors: { z: 1, y: 2, x: 2 }, method: "mean", dtype: "float32" };
+    case "segmentation-mask":
+      return { chunks: cube, factors: halve, method: "any", dtype: "int8" };
+    case "instance-mask":
+      return { chunks: cube, factors: halve, method: "nearest", dtype: "uint16" };
+    default:
+      throw new Error(`unknown pyramid kind ${String(kind)}`);
+  }
+}
+
+export interface WritePyramidOptions {
+  /** Default "tomogram". */
+  kind?: PyramidKind;
+  /** Number of levels including full resolution. Default 3 (100/50/25 %). */
+  levels?: number;
+  /** Overrides of the kind's preset. */
+  chunks?: VolumeShape;
+  factors?: BlockFactors;
+  method?: DownsampleMethod;
+  dtype?: ZarrDType;
+  /** Level-0 voxel size in Å (rounded to 3 decimals like the reference). Default: `source.voxelSize`. */
+  voxelSpacing?: number | VoxelSize;
+  /** Default Blosc lz4 clevel 5 shuffle, zarr-python 2's default (see codec.ts). */
+  compressor?: CompressorConfig;
+  /** Encoder worker threads; 0 encodes on the calling thread. Default: number of cores. */
+  workers?: number;
+  /** Chunks being encoded/stored at once (bounds memory). Default 2 × workers + 2. */
+  maxChunksInFlight?: number;
+  /** Planes per `readSlab` call. Default min(chunk depth, 32). */
+  readDepth?: number;
+  /** Optional multiscale `metadata` entry (e.g. `{"image-label": {...}}` for instance masks). */
+  metadata?: { readonly [key: string]: PyJson };
+  /** Use this encoder instead of creating one (it is not closed). */
+  encoder?: ChunkEncoder;
+}
+
+export interface PyramidLevel {
+  /** Array path in the group: "0", "1", "2". */
+  path: string;
+  shape: VolumeShape;
+  chunks: VolumeShape;
+  /** Voxel size of the level in Å (the NGFF scale). */
+  scale: VoxelSize;
+}
+
+export interface PyramidResult {
+  levels: PyramidLevel[];
+  /** Per-level shapes as the reference's tomogram/tilt-series metadata lists them (`scales`). */
+  scales: { z: number; y: number; x: number }[];
+  /** Level-0 shape (`size` in the reference metadata). */
+  size: { z: number; y: number; x: number };
+  chunkCount: number;
+  /** Compressed chunk bytes written. */
+  storedBytes: number;
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Bounded set of asynchronous chunk writes; remembers the first failure. */
+class InFlight {
+  private readonly pending = new Set<Promise<void>>();
+  private error: unknown = null;
+  chunkCount = 0;
+  storedBytes = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly encoder: ChunkEncoder,
+    private readonly store: ChunkStore,
+  ) {}
+
+  async submit(key: string, chunk: ZarrTypedArray): Promise<void> {
+    this.throwIfFailed();
+    while (this.pending.size >= this.limit) {
+      await Promise.race(this.pending);
+      this.throwIfFailed();
+    }
+    const task: Promise<void> = (async () => {
+      const encoded = await this.encoder.encode(bytesOf(chunk));
+      await this.store.set(key, encoded);
+      this.chunkCount++;
+      this.storedBytes += encoded.byteLength;
+    })()
+      .catch((error: unknown) => {
+        this.error ??= error;
+      })
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.race(this.pending);
+    this.throwIfFailed();
+  }
+
+  /** Wait for everything without throwing (used on the error path). */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.race(this.pending);
+  }
+
+  private throwIfFailed(): void {
+    if (this.error !== null) throw this.error;
+  }
+}
+
+/** Accumulates one level's planes into chunk rows and cuts full rows into padded chunks. */
+class LevelWriter {
+  private readonly row: ZarrTypedArray;
+  private readonly plane: number;
+  private filled = 0;
+  private rowIndex = 0;
+  private planesSeen = 0;
+
+  constructor(
+    private readonly level: PyramidLevel,
+    private readonly dtype: ZarrDType,
+    private readonly writes: InFlight,
+    private readonly next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null,
+  ) {
+    this.plane = level.shape.y * level.shape.x;
+    this.row = allocate(dtype, Math.min(level.chunks.z, level.shape.z) * this.plane);
+  }
+
+  async push(planes: ZarrTypedArray, count: number): Promise<void> {
+    if (this.planesSeen + count > this.level.shape.z) {
+      throw new Error(`level ${this.level.path}: got ${this.planesSeen + count} planes, expected ${this.level.shape.z}`);
+    }
+    let offset = 0;
+    while (offset < count) {
+      const n = Math.min(count - offset, this.level.chunks.z - this.filled);
+      this.row.set(planes.subarray(offset * this.plane, (offset + n) * this.plane) as never, this.filled * this.plane);
+      this.filled += n;
+      offset += n;
+      this.planesSeen += n;
+      if (this.filled === this.level.chunks.z || this.planesSeen === this.level.shape.z) await this.flushRow();
+    }
+    if (this.next !== null) await this.next.downsampler.push(planes, count);
+  }
+
+  async finish(): Promise<void> {
+    if (this.planesSeen !== this.level.shape.z) {
+      throw new Error(`level ${this.level.path}: got ${this.planesSeen} planes, expected ${this.level.shape.z}`);
+    }
+    if (this.next !== null) {
+      await this.next.downsampler.finish();
+      await this.next.writer.finish();
+    }
+  }
+
+  private async flushRow(): Promise<void> {
+    const { shape, chunks, path } = this.level;
+    const chunkVoxels = chunks.z * chunks.y * chunks.x;
+    for (let iy = 0; iy * chunks.y < shape.y; iy++) {
+      const y0 = iy * chunks.y;
+      const h = Math.min(chunks.y, shape.y - y0);
+      for (let ix = 0; ix * chunks.x < shape.x; ix++) {
+        const x0 = ix * chunks.x;
+        const w = Math.min(chunks.x, shape.x - x0);
+        const chunk = allocate(this.dtype, chunkVoxels); // zero = fill value
+        for (let z = 0; z < this.filled; z++) {
+          for (let y = 0; y < h; y++) {
+            const from = z * this.plane + (y0 + y) * shape.x + x0;
+            chunk.set(this.row.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
+          }
+        }
+        await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
+      }
+    }
+    this.rowIndex++;
+    this.filled = 0;
+  }
+}
+
+/**
+ * Write `source` as an OME-NGFF 0.4 / Zarr v2 multiscale pyramid into `store`
+ * (keys relative to the `.zarr` root). Level 0 is the source converted to the output dtype
+ * (float32 for tomograms and tilt series); each further level is downsampled from the previous one.
+ */
+export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore, options: WritePyramidOptions = {}): Promise<PyramidResult> {
+  const preset = pyramidPreset(options.kind ?? "tomogram");
+  const chunks = options.chunks ?? preset.chunks;
+  const factors = options.factors ?? preset.factors;
+  const method = options.method ?? preset.method;
+  const dtype = options.dtype ?? preset.dtype;
+  const levelCount = positiveInt(options.levels ?? 3, "levels");
+  for (const axis of ["z", "y", "x"] as const) {
+    positiveInt(chunks[axis], `chunks.${axis}`);
+    positiveInt(factors[axis], `factors.${axis}`);
+    positiveInt(source.shape[axis], `source shape ${axis}`);
+  }
+  const spacing = options.voxelSpacing ?? source.voxelSize;
+  const voxel: VoxelSize = typeof spacing === "number" ? { x: spacing, y: spacing, z: spacing } : spacing;
+  for (const axis of ["z", "y", "x"] as const) {
+    if (!(voxel[axis] > 0) || !Number.isFinite(voxel[axis])) {
+      throw new Error(`voxel spacing ${axis} must be a positive number of ångström, got ${voxel[axis]} (pass options.voxelSpacing)`);
+    }
+  }
+  const compressor = options.compressor === undefined ? PORTAL_COMPRESSOR : options.compressor;
+
+  const shapes = levelShapes(source.shape, factors, levelCount);
+  const scales = levelScales(voxel, factors, levelCount);
+  const levels: PyramidLevel[] = shapes.map((shape, i) => ({ path: String(i), shape, chunks: { ...chunks }, scale: scales[i] as VoxelSize }));
+
+  const workers = options.workers ?? defaultPoolSize();
+  const ownEncoder = options.encoder === undefined;
+  const encoder =
+    options.encoder ?? (workers > 0 ? await createWorkerPoolEncoder(compressor, workers) : await createInlineEncoder(compressor));
+  const writes = new InFlight(options.maxChunksInFlight ?? 2 * Math.max(workers, 1) + 2, encoder, store);
+
+  try {
+    // Build the chain from the coarsest level up: level i pushes into a downsampler feeding i+1.
+    let next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null = null;
+    let level0: LevelWriter | null = null;
+    for (let i = levelCount - 1; i >= 0; i--) {
+      const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next);
+      level0 = writer;
+      if (i > 0) {
+        const downsampler = new StreamingDownsampler(shapes[i - 1] as VolumeShape, factors, method, dtype, (planes, count) =>
+          writer.push(planes, count),
+        );
+        next = { downsampler, writer };
+      }
+    }
+    if (level0 === null) throw new Error("no levels");
+
+    const depth = positiveInt(options.readDepth ?? Math.min(chunks.z, 32), "readDepth");
+    const plane = source.shape.y * source.shape.x;
+    for (let z0 = 0; z0 < source.shape.z; z0 += depth) {
+      const z1 = Math.min(source.shape.z, z0 + depth);
+      const slab = await source.readSlab(z0, z1);
+      if (slab.length !== (z1 - z0) * plane) {
+        throw new Error(`readSlab(${z0}, ${z1}) returned ${slab.length} voxels, expected ${(z1 - z0) * plane}`);
+      }
+      const converted = allocate(dtype, slab.length);
+      converted.set(slab as never);
+      await level0.push(converted, z1 - z0);
+    }
+    await level0.finish();
+    await writes.drain();
+
+    for (const level of levels) {
+      const zarray = zarrayJson({
+        shape: [level.shape.z, level.shape.y, level.shape.x],
+        chunks: [level.chunks.z, level.chunks.y, level.chunks.x],
+        dtype,
+        compressor: compressorJson(compressor),
+      });
+      await store.set(`${level.path}/.zarray`, new TextEncoder().encode(zarray));
+    }
+    await store.set(".zattrs", new TextEncoder().encode(ngffV04Zattrs(levels, options.metadata)));
+    await store.set(".zgroup", new TextEncoder().encode(ZGROUP_JSON));
+  } catch (error) {
+    await writes.settle();
+    throw error;
+  } finally {
+    if (ownEncoder) await encoder.close();
+  }
+
+  return {
+    levels,
+    scales: levels.map((l) => ({ z: l.shape.z, y: l.shape.y, x: l.shape.x })),
+    size: { z: source.shape.z, y: source.shape.y, x: source.shape.x },
+    chunkCount: writes.chunkCount,
+    storedBytes: writes.storedBytes,
+  };
+}
