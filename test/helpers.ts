@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,11 +19,12 @@ export function cli(args: string[], env: Record<string, string> = {}) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-/** Every file below `dir` as relative path -> bytes. */
-export function readTree(dir: string): Map<string, Buffer> {
+/** Every file below `dir` as relative path -> bytes; ingestkit's own `.ingestkit/` bookkeeping is left out unless asked for. */
+export function readTree(dir: string, withBookkeeping = false): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (d: string, rel: string) => {
     for (const name of readdirSync(d).sort()) {
+      if (!withBookkeeping && rel === "" && name === ".ingestkit") continue;
       const p = join(d, name);
       const r = rel ? `${rel}/${name}` : name;
       if (statSync(p).isDirectory()) walk(p, r);
@@ -30,6 +32,13 @@ export function readTree(dir: string): Map<string, Buffer> {
     }
   };
   walk(dir, "");
+  return out;
+}
+
+/** Relative path -> sha256 of every file below `dir` (cheap to compare for large trees). */
+export function treeDigest(dir: string, withBookkeeping = false): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of readTree(dir, withBookkeeping)) out[k] = createHash("sha256").update(v).digest("hex");
   return out;
 }
 

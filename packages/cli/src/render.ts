@@ -8,7 +8,7 @@ export function renderPlan(plan: PlanNode[], outputLocation: string): string {
       const status = n.status === "planned" ? "" : ` [${n.status}${n.note ? `: ${n.note}` : ""}]`;
       lines.push(`${indent}${n.type.replace(/_/g, " ")} ${n.name}${status}`);
       for (const s of n.sources) lines.push(`${indent}    < ${s}`);
-      for (const w of n.writes) lines.push(`${indent}    > ${outputLocation.replace(/\/+$/, "")}/${w.key}${w.kind === "copy" ? "" : ` (${w.kind})`}`);
+      for (const w of n.writes) lines.push(`${indent}    > ${outputLocation.replace(/\/+$/, "")}/${w.key}${w.kind === "copy" ? "" : ` (${w.kind})`}${w.upToDate ? " [up to date]" : ""}`);
       if (n.error) lines.push(`${indent}    ! ${n.error.message} [${n.error.code}]`);
       walk(n.children, indent + "  ");
     }
@@ -18,7 +18,21 @@ export function renderPlan(plan: PlanNode[], outputLocation: string): string {
 }
 
 export function renderSummary(s: RunSummary, dryRun: boolean): string {
-  return `${dryRun ? "dry run: " : ""}${s.imported} ${dryRun ? "to import" : "imported"}, ${s.skipped} skipped, ${s.failed} failed`;
+  const o = s.outputs;
+  const files = dryRun ? `${o.written} files to write, ${o.upToDate} up to date` : `${o.written} files written (${formatBytes(o.bytes)}), ${o.upToDate} up to date`;
+  return `${dryRun ? "dry run: " : ""}${s.imported} ${dryRun ? "to import" : "imported"}, ${s.skipped} skipped, ${s.failed} failed; ${files}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 export function renderValidation(results: ValidationResult[], showWarnings: boolean): string {

@@ -171,7 +171,9 @@ describe("LocalStorage", () => {
 
   it("stat reports kind and size, and undefined when missing", async () => {
     put("a/b.txt", "12345");
-    expect(await storage.stat("a/b.txt")).toEqual({ kind: "file", size: 5 });
+    expect(await storage.stat("a/b.txt")).toEqual({ kind: "file", size: 5, mtimeMs: expect.any(Number) });
+    const { statSync } = await import("node:fs");
+    expect((await storage.stat("a/b.txt"))!.mtimeMs).toBe(Math.trunc(statSync(storage.pathOf("a/b.txt")).mtimeMs));
     expect((await storage.stat("a"))?.kind).toBe("dir");
     expect((await storage.stat(""))?.kind).toBe("dir");
     expect(await storage.stat("a/missing")).toBeUndefined();

@@ -48,6 +48,8 @@ export interface RunSummary {
   skipped: number;
   failed: number;
   failures: Failure[];
+  /** Output objects written (or, in a dry run, to be written), already up to date, and bytes written. */
+  outputs: { written: number; upToDate: number; bytes: number };
 }
 
 export interface RunSettings {
@@ -57,7 +59,7 @@ export interface RunSettings {
 
 export class RunContext {
   readonly state = new Map<string, unknown>();
-  readonly summary: RunSummary = { imported: 0, skipped: 0, failed: 0, failures: [] };
+  readonly summary: RunSummary = { imported: 0, skipped: 0, failed: 0, failures: [], outputs: { written: 0, upToDate: 0, bytes: 0 } };
   readonly plan: PlanNode[] = [];
 
   constructor(
@@ -142,8 +144,9 @@ export class ItemContext {
     return expandTemplate(template, vars, { field, entityPath: this.item.entityPath });
   }
 
-  writeJson(key: string, value: unknown): Promise<void> {
-    return this.output.writeJson(key, value, this.record);
+  /** `volatile`: keys left out of the fingerprint (a timestamp), see OutputStore.writeJson. */
+  writeJson(key: string, value: unknown, volatile: readonly string[] = []): Promise<void> {
+    return this.output.writeJson(key, value, this.record, volatile);
   }
 
   writeBytes(key: string, data: Uint8Array | string): Promise<void> {

@@ -7,6 +7,7 @@ import { assertValid, validateConfig } from "../config/validate.js";
 import type { Profile } from "../graph.js";
 import type { Storage } from "../storage/storage.js";
 import { RunContext, silentLogger, type Logger, type PlanNode, type RunSettings, type RunSummary } from "./context.js";
+import { Manifest } from "./manifest.js";
 import { OutputStore } from "./output.js";
 import { Selection, type SelectionFlags } from "./selection.js";
 import { walkGraph } from "./walk.js";
@@ -39,7 +40,13 @@ export function runClock(): number {
 export async function convert(options: ConvertOptions): Promise<ConvertResult> {
   assertValid(validateConfig(options.config, options.profile));
   const selection = new Selection(options.profile, options.selection ?? { importEverything: true });
-  const output = new OutputStore(options.output, options.dryRun ?? false);
+  const dryRun = options.dryRun ?? false;
+  if (!dryRun) {
+    const removed = (await options.output.removeStaleTemps?.()) ?? 0;
+    if (removed) (options.logger ?? silentLogger).info(`removed ${removed} temp file${removed === 1 ? "" : "s"} left by an interrupted run`);
+  }
+  const manifest = await Manifest.load(options.output);
+  const output = new OutputStore(options.output, dryRun, { manifest, force: options.settings?.forceOverwrite === true });
   const run = new RunContext(
     options.profile,
     options.config,
@@ -50,6 +57,11 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
     options.logger ?? silentLogger,
     options.now ?? runClock(),
   );
-  await walkGraph(run);
+  try {
+    await walkGraph(run);
+  } finally {
+    if (!dryRun) await manifest.save();
+  }
+  Object.assign(run.summary.outputs, output.stats);
   return { summary: run.summary, plan: run.plan, dryRun: run.dryRun };
 }

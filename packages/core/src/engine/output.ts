@@ -10,6 +10,7 @@ import { pyJsonDumps } from "../python/index.js";
 import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
 import type { Listing, Storage, StorageStat } from "../storage/storage.js";
+import { fingerprint, type Manifest } from "./manifest.js";
 
 type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "copy"; from: Storage; key: string; size: number };
 
@@ -18,15 +19,66 @@ export interface WriteRecord {
   kind: "json" | "bytes" | "copy";
   /** Source location for copies. */
   from?: string;
+  /** The output already holds what this write would produce (same fingerprint): not written. */
+  upToDate?: boolean;
+}
+
+export interface OutputOptions {
+  /** What made each existing output; writes with an unchanged fingerprint are skipped. */
+  manifest?: Manifest;
+  /** Rewrite everything, whatever the manifest says. */
+  force?: boolean;
+}
+
+export interface OutputStats {
+  written: number;
+  upToDate: number;
+  bytes: number;
 }
 
 export class OutputStore {
   private readonly staged = new Map<string, Staged>();
+  readonly stats: OutputStats = { written: 0, upToDate: 0, bytes: 0 };
 
   constructor(
     readonly storage: Storage,
     readonly dryRun: boolean,
+    readonly options: OutputOptions = {},
   ) {}
+
+  /**
+   * True when `key` was made from inputs with this fingerprint and still exists with the size
+   * written then. Importers with outputs of several objects (Zarr) ask before doing the work.
+   */
+  async upToDate(key: string, fp: string): Promise<boolean> {
+    const m = this.options.manifest;
+    if (!m || this.options.force) return false;
+    const entry = m.get(safeKey(key));
+    if (!entry || entry.fingerprint !== fp) return false;
+    const st = await this.storage.stat(key);
+    return st !== undefined && (st.kind === "dir" || st.size === entry.size);
+  }
+
+  /** Records that `key` now holds what `fp` describes (after the importer wrote it itself). */
+  async remember(key: string, fp: string, size: number): Promise<void> {
+    const m = this.options.manifest;
+    if (!m || this.dryRun) return;
+    m.set(safeKey(key), { fingerprint: fp, size });
+    await m.maybeSave();
+  }
+
+  private async skip(k: string, fp: string, record: ((r: WriteRecord) => void) | undefined, r: WriteRecord): Promise<boolean> {
+    if (!(await this.upToDate(k, fp))) return false;
+    record?.({ ...r, upToDate: true });
+    this.stats.upToDate++;
+    return true;
+  }
+
+  private async written(k: string, fp: string, size: number): Promise<void> {
+    this.stats.written++;
+    if (!this.dryRun) this.stats.bytes += size;
+    await this.remember(k, fp, size);
+  }
 
   get location(): string {
     return this.storage.location;
@@ -60,40 +112,76 @@ export class OutputStore {
     delete: (key, o) => this.delete(key, o),
   };
 
-  async writeJson(key: string, value: unknown, record?: (r: WriteRecord) => void): Promise<void> {
-    await this.writeBytes(key, pyJsonDumps(value, 4), record, "json");
+  /**
+   * Writes `value` as Python's json.dumps(indent=4). `volatile` keys (a timestamp) are left out
+   * of the fingerprint, so an otherwise unchanged document is not rewritten for them.
+   */
+  async writeJson(key: string, value: unknown, record?: (r: WriteRecord) => void, volatile: readonly string[] = []): Promise<void> {
+    const text = pyJsonDumps(value, 4);
+    let stable = text;
+    if (volatile.length && value && typeof value === "object" && !Array.isArray(value)) {
+      const rest: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const v of volatile) delete rest[v];
+      stable = pyJsonDumps(rest, 4);
+    }
+    await this.writeBytes(key, text, record, "json", fingerprint("json", stable));
   }
 
-  async writeBytes(key: string, data: Uint8Array | string, record?: (r: WriteRecord) => void, kind: "json" | "bytes" = "bytes"): Promise<void> {
+  async writeBytes(key: string, data: Uint8Array | string, record?: (r: WriteRecord) => void, kind: "json" | "bytes" = "bytes", fp?: string): Promise<void> {
     const k = safeKey(key, "output path");
-    record?.({ key: k, kind });
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const f = fp ?? fingerprint("bytes", bytes);
+    if (await this.skip(k, f, record, { key: k, kind })) return;
+    record?.({ key: k, kind });
     if (this.dryRun) this.staged.set(k, { kind: "bytes", data: bytes });
     else await this.storage.write(k, bytes);
+    await this.written(k, f, bytes.length);
   }
 
-  async writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable, record?: (r: WriteRecord) => void, from?: string): Promise<void> {
+  /** Streams `source` to `key`; with a fingerprint `fp` of what the stream is made from, an up-to-date output is not rewritten (the source is then not consumed). */
+  async writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable, record?: (r: WriteRecord) => void, from?: string, fp?: string): Promise<void> {
     const k = safeKey(key, "output path");
-    record?.({ key: k, kind: "bytes", ...(from ? { from } : {}) });
+    const r: WriteRecord = { key: k, kind: "bytes", ...(from ? { from } : {}) };
+    if (fp && (await this.skip(k, fp, record, r))) {
+      (source as Readable).destroy?.();
+      return;
+    }
+    record?.(r);
+    let size = 0;
+    const counted = (async function* () {
+      for await (const c of source as AsyncIterable<Uint8Array>) {
+        size += c.length;
+        yield c;
+      }
+    })();
     if (this.dryRun) {
       const chunks: Uint8Array[] = [];
-      for await (const c of source as AsyncIterable<Uint8Array>) chunks.push(c);
+      for await (const c of counted) chunks.push(c);
       this.staged.set(k, { kind: "bytes", data: Buffer.concat(chunks) });
-    } else await this.storage.writeStream(k, source);
+    } else await this.storage.writeStream(k, counted);
+    if (fp) await this.written(k, fp, size);
+    else {
+      this.stats.written++;
+      if (!this.dryRun) this.stats.bytes += size;
+    }
   }
 
   /** Copies an object of `from` (input or output storage) to `key`. */
   async copyFrom(from: Storage, fromKey: string, key: string, record?: (r: WriteRecord) => void): Promise<void> {
     const k = safeKey(key, "output path");
-    record?.({ key: k, kind: "copy", from: joinLocation(from.location, fromKey) });
+    const fromLocation = joinLocation(from.location, fromKey);
     const st = await from.stat(fromKey);
-    if (!st || st.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${joinLocation(from.location, fromKey)}`);
+    if (!st || st.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${fromLocation}`);
+    // the source's identity, not its location: the same deposit read from S3 or a local copy
+    // of it is the same input when size, time and tag agree
+    const fp = fingerprint("copy", fromKey, st.size, st.mtimeMs ?? null, st.etag ?? null);
+    if (await this.skip(k, fp, record, { key: k, kind: "copy", from: fromLocation })) return;
+    record?.({ key: k, kind: "copy", from: fromLocation });
     if (this.dryRun) {
       this.staged.set(k, { kind: "copy", from, key: fromKey, size: st.size });
-      return;
-    }
-    if (from === this.storage) await this.storage.copy(fromKey, k);
+    } else if (from === this.storage) await this.storage.copy(fromKey, k);
     else await this.storage.writeStream(k, await from.readStream(fromKey));
+    await this.written(k, fp, st.size);
   }
 
   async stat(key: string): Promise<StorageStat | undefined> {
@@ -140,6 +228,7 @@ export class OutputStore {
 
   async delete(key: string, options?: { recursive?: boolean }): Promise<void> {
     const k = safeKey(key);
+    if (!this.dryRun) this.options.manifest?.deleteUnder(k, options?.recursive ?? false);
     for (const s of [...this.staged.keys()]) if (s === k || (options?.recursive && s.startsWith(k + "/"))) this.staged.delete(s);
     if (!this.dryRun) await this.storage.delete(k, options);
   }

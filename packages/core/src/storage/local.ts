@@ -60,7 +60,7 @@ export class LocalStorage implements Storage {
   async stat(key: string): Promise<StorageStat | undefined> {
     try {
       const s = await stat(this.pathOf(key));
-      return { kind: s.isDirectory() ? "dir" : "file", size: s.size };
+      return s.isDirectory() ? { kind: "dir", size: s.size } : { kind: "file", size: s.size, mtimeMs: Math.trunc(s.mtimeMs) };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
@@ -151,6 +151,35 @@ export class LocalStorage implements Storage {
     }
   }
 
+  /**
+   * Removes temp files of atomic writes left by processes that died mid-write (SIGKILL, power
+   * loss): `*.ingestkit-tmp-<pid>-*` whose pid is not running. Returns how many were removed.
+   */
+  async removeStaleTemps(): Promise<number> {
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else {
+          const m = /\.ingestkit-tmp-(\d+)-[0-9a-f]+$/.exec(e.name);
+          if (m && !alive(Number(m[1]))) {
+            await unlink(p).catch(() => undefined);
+            removed++;
+          }
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
   async delete(key: string, options: { recursive?: boolean } = {}): Promise<void> {
     // the root itself is never deleted through a key ("" or "./" normalise to it)
     if (safeKey(key, "delete key") === "") throw new IngestError("PATH_ESCAPE", `refusing to delete the storage root ${this.root}`);
@@ -167,6 +196,16 @@ export class LocalStorage implements Storage {
     if (code === "ENOENT" || code === "ENOTDIR") return new IngestError("SOURCE_MISSING", `file not found: ${p}`, { cause: err });
     if (err instanceof IngestError) return err;
     return new IngestError("SOURCE_UNREADABLE", `cannot read ${p}: ${describeCause(err)}`, { cause: err });
+  }
+}
+
+/** True when `pid` names a live process (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -7,6 +7,10 @@ import type { Readable } from "node:stream";
 export interface StorageStat {
   kind: "file" | "dir";
   size: number;
+  /** Modification time (local files), for fingerprints of what made an output. */
+  mtimeMs?: number;
+  /** Entity tag (S3 objects): changes whenever the content does. */
+  etag?: string;
 }
 
 export interface Listing {
@@ -34,6 +38,8 @@ export interface Storage {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deletes an object, or a whole prefix with `recursive`. Missing is not an error. */
   delete(key: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Removes leftovers of writes interrupted by a crash (temp files, incomplete uploads). */
+  removeStaleTemps?(): Promise<number>;
 }
 
 /** Copies an object between two storages, streaming. */

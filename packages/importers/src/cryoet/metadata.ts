@@ -36,7 +36,7 @@ export async function writeMetadata(ctx: ItemContext, key: string, base: Record<
     if (dep !== undefined) md.deposition_id = dep;
   }
   md.last_updated_at = ctx.run.now;
-  await ctx.writeJson(key, md);
+  await ctx.writeJson(key, md, ["last_updated_at"]);
   return md;
 }
 

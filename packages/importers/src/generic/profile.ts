@@ -56,7 +56,7 @@ function metadataImporter(decl: EntityDecl, key: string): Importer {
       let md = deepClone(ctx.item.entry.metadata ?? {});
       if (decl.template_metadata) md = templated(md, vars, ctx) as Record<string, unknown>;
       const file = decl.metadata_file ? ctx.expand(decl.metadata_file, `entities.${key}.metadata_file`) : `${key}_metadata.json`;
-      await ctx.writeJson(`${ctx.outputDir()}/${file}`, { ...md, [`${key}_name`]: ctx.item.name, last_updated_at: ctx.run.now });
+      await ctx.writeJson(`${ctx.outputDir()}/${file}`, { ...md, [`${key}_name`]: ctx.item.name, last_updated_at: ctx.run.now }, ["last_updated_at"]);
     },
   };
 }
