@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { convert, IngestError, LocalStorage, readConfig, type Logger } from "@ingestkit/core";
+import { convert, formatRetryEvent, IngestError, isS3Url, joinKey, readConfig, StorageOpener, type Logger } from "@ingestkit/core";
 import { profileForConfig, validateConfigFile } from "@ingestkit/importers";
 import { renderPlan, renderSummary, renderValidation } from "./render.js";
 import { extractSelectionFlags } from "./selection-args.js";
@@ -46,8 +46,9 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .command("convert")
     .description("Standardize INPUT into OUTPUT as CONFIG describes.")
     .argument("<config>", "ingestion config (YAML)")
-    .argument("<input>", "input root (a local folder)")
-    .argument("<output>", "output root (a local folder)")
+    .argument("<input>", "input root (a local folder or s3://bucket/prefix)")
+    .argument("<output>", "output root (a local folder or s3://bucket/prefix)")
+    .option("--s3-endpoint <url>", "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
     .option("--dry-run", "print what would be done and write nothing")
     .option("--json", "print the plan/summary as JSON")
     .option("--https-prefix <url>", "base URL written into neuroglancer configs", "https://files.cryoetdataportal.cziscience.com")
@@ -119,18 +120,25 @@ async function convertCommand(
   const quiet = !!opts.quiet;
   const config = await readConfig(configFile);
   const profile = profileForConfig(config);
-  const inputStat = await stat(input).catch(() => undefined);
-  if (!inputStat?.isDirectory()) throw new IngestError("USAGE", `input folder not found: ${input}`);
-  const sc = config.section("standardization_config");
-  const prefix = typeof sc.source_prefix === "string" ? sc.source_prefix : "";
-  const inputBase = new LocalStorage(input);
-  const inputStorage = prefix ? new LocalStorage(inputBase.pathOf(prefix)) : inputBase;
-  const outputStorage = new LocalStorage(output);
   const logger: Logger = {
     info: (m) => !quiet && !json && io.stderr(m),
     warn: (m) => io.stderr(`warning: ${m}`),
     error: (m) => io.stderr(`error: ${m}`),
   };
+  if (!isS3Url(input)) {
+    const inputStat = await stat(input).catch(() => undefined);
+    if (!inputStat?.isDirectory()) throw new IngestError("USAGE", `input folder not found: ${input}`);
+  }
+  const sc = config.section("standardization_config");
+  const prefix = typeof sc.source_prefix === "string" ? sc.source_prefix : "";
+  const opener = new StorageOpener({
+    ...(typeof opts.s3Endpoint === "string" ? { s3Endpoint: opts.s3Endpoint } : {}),
+    onRetry: (e) => logger.warn(formatRetryEvent(e)),
+  });
+  const inputBase = opener.open(input);
+  if (isS3Url(input) && !(await inputBase.stat(""))) throw new IngestError("USAGE", `input not found: ${input}`);
+  const inputStorage = prefix ? opener.open(`${inputBase.location}/${joinKey(prefix)}`) : inputBase;
+  const outputStorage = opener.open(output);
   const flags = sel.anyImport ? sel.flags : { ...sel.flags, importEverything: true };
   const result = await convert({
     profile,
@@ -148,7 +156,7 @@ async function convertCommand(
       forceOverwrite: !!opts.forceOverwrite,
       concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },
-  });
+  }).finally(() => opener.close());
   if (json) {
     io.stdout(JSON.stringify({ dryRun: result.dryRun, input: inputStorage.location, output: outputStorage.location, summary: result.summary, plan: result.plan }, null, 2));
   } else {

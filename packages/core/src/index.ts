@@ -39,3 +39,16 @@ export { safeKey, joinKey, basenameKey, dirnameKey, extnameKey } from "./storage
 export * as python from "./python/index.js";
 export { PyFloat, pyJsonDumps, pyStr, pyRepr, compilePythonRegex, translatePythonRegex, pyFormat } from "./python/index.js";
 export type { PyRegex } from "./python/index.js";
+export { S3Storage } from "./storage/s3.js";
+export type { S3StorageOptions } from "./storage/s3.js";
+export { isS3Url, parseS3Url, formatS3Url } from "./storage/s3-url.js";
+export type { S3Location } from "./storage/s3-url.js";
+export { createS3Client, endpointFromEnv, LoggingRetryStrategy } from "./storage/s3-client.js";
+export type { S3ClientOptions } from "./storage/s3-client.js";
+export { openStorage, StorageOpener } from "./storage/open-storage.js";
+export type { OpenStorageOptions } from "./storage/open-storage.js";
+export { DEFAULT_RETRY_POLICY, backoffDelay, isRetryable, withRetry, resolvePolicy, describeRetryCause, redactSecrets, formatRetryEvent } from "./storage/retry.js";
+export type { RetryPolicy, RetryEvent, RetryLogger } from "./storage/retry.js";
+export { fingerprint, Manifest, MANIFEST_KEY, INGESTKIT_VERSION } from "./engine/manifest.js";
+export type { ManifestEntry } from "./engine/manifest.js";
+export type { OutputOptions, OutputStats } from "./engine/output.js";
