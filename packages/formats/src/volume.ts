@@ -5,6 +5,10 @@
  */
 export type VoxelDType = "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "float16" | "float32" | "float64";
 
+/**
+ * Node 20 has no Float16Array: `float16` voxels travel as their raw IEEE half bits in a
+ * Uint16Array (see mrc/float16.ts to convert). Check `dtype`, never the array type alone.
+ */
 export type VoxelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export interface VolumeShape {

@@ -150,7 +150,7 @@ describe("no path escapes the output root", () => {
       const r = await run(yaml, {}, { selection: { metadata: ["run"] }, dryRun: false });
       expect(r.summary.failures.map((f) => f.code)).toEqual(["PATH_ESCAPE"]);
       expect(r.summary.failures[0]!.entityPath).toContain("dataset 10001 / run ");
-      expect(readdirSync(join(r.dir, "out"))).toEqual(["10001"]);
+      expect(readdirSync(join(r.dir, "out")).filter((n) => n !== ".ingestkit")).toEqual(["10001"]);
       expect(readdirSync(join(r.dir, "out", "10001"))).toEqual(["TS_ok"]);
       expect(readdirSync(r.dir).sort()).toEqual(["cryoetportal-rawdatasets-dev", "out", "src"]);
       expect(existsSync("/tmp/evil-ingestkit")).toBe(false);

@@ -1,12 +1,59 @@
 /**
- * Tilt series and tomograms: ids are assigned here (children such as raw tilts and CTFs need the
- * tilt-series folder), but converting volumes arrives with the Volumes issue and is reported as
- * not supported rather than skipped.
+ * Tilt series and tomograms: ids (reused when the identifying fields match existing output
+ * metadata, else the next free one from 100), MRC + OME-Zarr standardization (volume-io.ts) and
+ * their metadata JSON as reference 1.3 lists it. Alignments, annotations and visualization arrive
+ * with the Annotations issue and are reported as not supported rather than skipped.
  */
-import type { Importer, ItemContext } from "@ingestkit/core";
-import { notSupported } from "./common.js";
-import { depositionId } from "./metadata.js";
+import { findItems, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
+import { parseCtf, parseMdoc, parseRawTilt } from "@ingestkit/formats";
+import { notSupported, sourceKey, sourceStorage } from "./common.js";
+import { expandedMetadata } from "./expand.js";
 import { assignId } from "./ids.js";
+import { depositionId, writeMetadata } from "./metadata.js";
+import { perSectionParameters } from "./per-section.js";
+import { openVolume, pyramidShapes, standardizeVolume, type VolumeOutputs } from "./volume-io.js";
+
+const pyStrOrEmpty = (v: unknown) => (v === undefined ? "" : python.pyStr(v));
+
+function sourceLocation(ctx: ItemContext): string {
+  const key = sourceKey(ctx);
+  return ctx.item.found.storage === "output" ? ctx.run.outputLocation(key) : ctx.run.inputLocation(key);
+}
+
+/** Outputs as the metadata lists them, from the source header when the volume was not converted in this run. */
+async function volumeOutputs(ctx: ItemContext, kind: "tomogram" | "tiltseries"): Promise<VolumeOutputs> {
+  const cached = ctx.run.memo(`cryoet.volumes`, () => new Map<EntityItem, VolumeOutputs>()).get(ctx.item);
+  if (cached) return cached;
+  const reader = await openVolume(sourceStorage(ctx), sourceKey(ctx), sourceLocation(ctx));
+  try {
+    const size = { ...reader.shape };
+    const dir = ctx.outputDir();
+    const run = ctx.item.require("run").name;
+    return { mrcFile: `${dir}/${run}.mrc`, omezarrDir: `${dir}/${run}.zarr`, scales: pyramidShapes(size, kind), size };
+  } finally {
+    await reader.close();
+  }
+}
+
+function rememberOutputs(ctx: ItemContext, out: VolumeOutputs): void {
+  ctx.run.memo(`cryoet.volumes`, () => new Map<EntityItem, VolumeOutputs>()).set(ctx.item, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tilt series
+
+async function pixelSpacing(ctx: ItemContext): Promise<number> {
+  const given = expandedMetadata(ctx).pixel_spacing;
+  const n = typeof given === "number" ? given : given instanceof PyFloat ? given.value : typeof given === "string" && given !== "" ? Number(given) : NaN;
+  if (Number.isFinite(n) && n !== 0) return n;
+  const reader = await openVolume(sourceStorage(ctx), sourceKey(ctx), sourceLocation(ctx));
+  try {
+    // mrcfile's voxel_size.y, rounded to 3 decimals as the reference does
+    return Number(python.formatValue(reader.voxelSize.y, ".3f"));
+  } finally {
+    await reader.close();
+  }
+}
 
 export const tiltSeriesImporter: Importer = {
   describe: "volume (MRC + OME-Zarr)",
@@ -22,18 +69,141 @@ export const tiltSeriesImporter: Importer = {
       current: () => ({ deposition_id: depositionId(ctx) }),
     });
   },
-  async importItem() {
-    notSupported("converting tilt series volumes", "Volumes");
+  async importItem(ctx) {
+    const out = await standardizeVolume(ctx, {
+      kind: "tiltseries",
+      sourceKey: sourceKey(ctx),
+      sourceStorage: sourceStorage(ctx),
+      sourceLocation: sourceLocation(ctx),
+      dir: ctx.outputDir(),
+      name: ctx.item.require("run").name,
+      voxelSpacing: await pixelSpacing(ctx),
+    });
+    rememberOutputs(ctx, out);
   },
-  async importMetadata() {
-    notSupported("tilt series metadata", "Volumes");
+  async importMetadata(ctx) {
+    const run = ctx.item.require("run");
+    const dir = ctx.outputDir();
+    const out = await volumeOutputs(ctx, "tiltseries");
+    const types = ctx.run.profile.byKey;
+    // raw tilts, CTFs (children, imported before this metadata) and the run's mdoc, from the output
+    const rawtlts = (await findItems(ctx.run, types.get("rawtilt")!, ctx.item)).filter((r) => r.found.path?.endsWith(".rawtlt"));
+    if (rawtlts.length === 0) throw new IngestError("SOURCE_MISSING", `no .rawtlt found for run ${run.name}: per_section_parameter needs one`, { entityPath: ctx.item.entityPath });
+    const rawKey = `${dir}/${run.name}.rawtlt`;
+    const ctfs = await findItems(ctx.run, types.get("ctf")!, ctx.item);
+    const ctfItem = ctfs[0];
+    const ctfFormat = ctfItem ? String(ctfItem.entry.metadata?.format ?? "") : "";
+    const ctfKey = ctfItem ? `${dir}/${run.name}_${ctfFormat}_ctf.txt` : null;
+    const mdocs = await findItems(ctx.run, types.get("collection_metadata")!, run);
+    if (mdocs.length === 0) throw new IngestError("SOURCE_MISSING", `no collection metadata (mdoc) found for run ${run.name}: per_section_parameter needs it`, { entityPath: ctx.item.entityPath });
+    const mdocKey = `${ctx.outputDir(run.type)}/Frames/${run.name}.mdoc`;
+    const read = async (key: string) => {
+      if (!(await ctx.output.stat(key))) throw new IngestError("SOURCE_MISSING", `${ctx.run.outputLocation(key)} has not been written (import it in the same run, e.g. --import-rawtilts / --import-ctfs / --import-collection-metadata)`, { entityPath: ctx.item.entityPath });
+      return ctx.output.readText(key);
+    };
+    const ctfRows = ctfKey ? parseCtf(await read(ctfKey), ctfFormat, ctx.run.outputLocation(ctfKey)) : [];
+    const psp = perSectionParameters(parseRawTilt(await read(rawKey), ctx.run.outputLocation(rawKey)), parseMdoc(await read(mdocKey)), ctfRows, {
+      rawtlt: ctx.run.outputLocation(rawKey),
+      mdoc: ctx.run.outputLocation(mdocKey),
+    });
+    let framesCount = 0;
+    for (const f of await findItems(ctx.run, types.get("frame")!, run)) framesCount += f.found.paths?.length ?? (f.found.path ? 1 : 0);
+    await writeMetadata(ctx, `${dir}/tiltseries_metadata.json`, expandedMetadata(ctx), {
+      scales: out.scales,
+      size: out.size,
+      omezarr_dir: out.omezarrDir,
+      mrc_file: out.mrcFile,
+      run_name: run.name,
+      frames_count: framesCount,
+      pixel_spacing: new PyFloat(await pixelSpacing(ctx)),
+      per_section_parameter: psp,
+      raw_tlt_path: rawKey,
+      ctf_path: ctfKey,
+    });
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Tomograms
+
+/** The run's first alignment (configured, else the default one) and its id, as the reference's get_alignment_metadata_path. */
+export async function alignmentMetadataPath(ctx: ItemContext): Promise<string | null> {
+  const run = ctx.item.require("run");
+  const type = ctx.run.profile.byKey.get("alignment");
+  if (!type) return null;
+  const found = await findItems(ctx.run, type, run);
+  const first = found[0];
+  if (!first) return null;
+  const runDir = ctx.outputDir(run.type);
+  const id = await assignId(ctx, {
+    kind: "alignment",
+    container: () => runDir,
+    metadataGlob: () => `${runDir}/Alignments/*/alignment_metadata.json`,
+    hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
+    current: () => ({ deposition_id: depositionId(ctx) }),
+  });
+  return `${runDir}/Alignments/${id}/alignment_metadata.json`;
+}
+
+function normalizeFiducial(v: unknown): unknown {
+  if (v === true) return "FIDUCIAL";
+  if (v === false) return "NON_FIDUCIAL";
+  return v;
+}
+
 export const tomogramImporter: Importer = {
   describe: "volume (MRC + OME-Zarr)",
-  async prepare() {
-    notSupported("tomograms", "Volumes");
+  async prepare(ctx: ItemContext) {
+    if (ctx.item.id !== undefined) return;
+    const run = ctx.item.require("run");
+    const vs = ctx.item.require("voxel_spacing");
+    const runDir = ctx.outputDir(run.type);
+    const alignment = await alignmentMetadataPath(ctx);
+    ctx.item.extraVars.alignment_metadata_path = alignment;
+    // voxel_spacing: a float as "%.3f", else (missing or a template) the voxel-spacing name
+    const vsOf = (v: unknown) => (typeof v === "number" || v instanceof PyFloat ? python.formatValue(Number(v), ".3f") : vs.name);
+    const hash = (md: Record<string, unknown>, alignmentPath: unknown) =>
+      [vsOf(md.voxel_spacing), pyStrOrEmpty(alignmentPath), pyStrOrEmpty(md.reconstruction_method), pyStrOrEmpty(md.processing), pyStrOrEmpty(md.processing_software), String(md.deposition_id ?? depositionId(ctx))].join("-");
+    ctx.item.id = await assignId(ctx, {
+      kind: "tomogram",
+      container: () => runDir,
+      metadataGlob: () => `${runDir}/Reconstructions/VoxelSpacing*/Tomograms/*/tomogram_metadata.json`,
+      hash: (md) => hash(md, md.alignment_metadata_path),
+      current: () => ({ ...expandedMetadata(ctx), deposition_id: depositionId(ctx), alignment_metadata_path: alignment }),
+    });
+  },
+  async importItem(ctx) {
+    const out = await standardizeVolume(ctx, {
+      kind: "tomogram",
+      sourceKey: sourceKey(ctx),
+      sourceStorage: sourceStorage(ctx),
+      sourceLocation: sourceLocation(ctx),
+      dir: ctx.outputDir(),
+      name: ctx.item.require("run").name,
+      voxelSpacing: Number(ctx.item.require("voxel_spacing").name),
+    });
+    rememberOutputs(ctx, out);
+  },
+  async importMetadata(ctx) {
+    const run = ctx.item.require("run");
+    const vs = ctx.item.require("voxel_spacing");
+    const vsDir = ctx.outputDir(vs.type);
+    const out = await volumeOutputs(ctx, "tomogram");
+    const md = expandedMetadata(ctx);
+    // the reference always sets it (null when the config has none)
+    md.fiducial_alignment_status = normalizeFiducial(md.fiducial_alignment_status ?? null);
+    const id = ctx.item.id!;
+    await writeMetadata(ctx, `${ctx.outputDir()}/tomogram_metadata.json`, md, {
+      scales: out.scales,
+      size: out.size,
+      omezarr_dir: out.omezarrDir,
+      mrc_file: out.mrcFile,
+      run_name: run.name,
+      key_photo: { snapshot: `${vsDir}/Images/${id}/key-photo-snapshot.png`, thumbnail: `${vsDir}/Images/${id}/key-photo-thumbnail.png` },
+      voxel_spacing: new PyFloat(Number(vs.name)),
+      alignment_metadata_path: (ctx.item.extraVars.alignment_metadata_path as string | null | undefined) ?? null,
+      neuroglancer_config_path: `${vsDir}/NeuroglancerPrecompute/${id}-neuroglancer_config.json`,
+    });
   },
 };
 

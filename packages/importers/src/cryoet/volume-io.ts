@@ -1,0 +1,229 @@
+/**
+ * Standardizing one volume (tomogram or tilt series) as the reference's make_pyramids: read the
+ * source (MRC; OME-Zarr when its reader is available) slab by slab as float32, write level 0 as
+ * `{name}.mrc` (header rules of reference 5.4) and a 3-level OME-NGFF 0.4 pyramid as
+ * `{name}.zarr`, in one pass over the source. Outputs whose fingerprint is unchanged are not
+ * rewritten; a dry run only plans.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fingerprint, IngestError, python, type ItemContext, type Storage } from "@ingestkit/core";
+import {
+  float16BitsToFloat32,
+  MrcError,
+  MrcReader,
+  MrcWriter,
+  writeOmeZarrPyramid,
+  type ByteSource,
+  type ChunkStore,
+  type SlabSource,
+  type VoxelArray,
+} from "@ingestkit/formats";
+
+/** A ByteSource over any Storage: ranged reads, so an S3 volume is never downloaded whole. */
+export function storageByteSource(storage: Storage, key: string, location: string): ByteSource {
+  let size: number | undefined;
+  return {
+    name: location,
+    async size() {
+      if (size === undefined) {
+        const st = await storage.stat(key);
+        if (!st || st.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${location}`);
+        size = st.size;
+      }
+      return size;
+    },
+    async read(offset, length) {
+      const total = await this.size();
+      const end = Math.min(total, offset + length);
+      if (end <= offset) return new Uint8Array(0);
+      const bytes = await storage.readRange(key, offset, end);
+      // the reader lays typed arrays over the result: give it its own aligned buffer
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    },
+    async close() {},
+  } as ByteSource;
+}
+
+/** The source volume as a SlabSource; MRC errors become SOURCE_INVALID naming the file and field. */
+export async function openVolume(storage: Storage, key: string, location: string): Promise<MrcReader> {
+  if (/\.zarr(\/|$)/i.test(key)) {
+    throw new IngestError("NOT_SUPPORTED", `OME-Zarr input volumes are not supported yet (${location}); give the MRC file`);
+  }
+  try {
+    return await MrcReader.open(storageByteSource(storage, key, location));
+  } catch (err) {
+    if (err instanceof MrcError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** Every voxel as float32, as the reference converts all data before writing. */
+export function asFloat32(source: SlabSource): SlabSource {
+  if (source.dtype === "float32") return source;
+  return {
+    shape: source.shape,
+    dtype: "float32",
+    voxelSize: source.voxelSize,
+    async readSlab(z0, z1) {
+      const raw = await source.readSlab(z0, z1);
+      if (source.dtype === "float16") return float16BitsToFloat32(raw as Uint16Array);
+      const out = new Float32Array(raw.length);
+      for (let i = 0; i < raw.length; i++) out[i] = raw[i]!;
+      return out;
+    },
+    close: () => source.close(),
+  };
+}
+
+/** Passes every slab read in z order to `sink` too, so one pass feeds the MRC and the pyramid. */
+function tee(source: SlabSource, sink: (slab: VoxelArray) => Promise<void>): SlabSource & { done(): Promise<void> } {
+  let next = 0;
+  return {
+    shape: source.shape,
+    dtype: source.dtype,
+    voxelSize: source.voxelSize,
+    async readSlab(z0, z1) {
+      const slab = await source.readSlab(z0, z1);
+      if (z0 === next) {
+        await sink(slab);
+        next = z1;
+      } else if (z0 > next) throw new Error(`volume slabs read out of order (${z0} after ${next})`);
+      return slab;
+    },
+    async done() {
+      // the pyramid may stop early when not written: feed the MRC the rest
+      const step = Math.max(1, Math.floor((32 * 1024 * 1024) / (source.shape.x * source.shape.y * 4)));
+      while (next < source.shape.z) await this.readSlab(next, Math.min(source.shape.z, next + step));
+    },
+    close: () => source.close(),
+  };
+}
+
+export interface VolumeOutputs {
+  /** Output-relative keys, as the metadata lists them. */
+  mrcFile: string;
+  omezarrDir: string;
+  scales: Array<{ z: number; y: number; x: number }>;
+  size: { z: number; y: number; x: number };
+}
+
+export interface StandardizeOptions {
+  kind: "tomogram" | "tiltseries";
+  sourceKey: string;
+  sourceStorage: Storage;
+  sourceLocation: string;
+  /** Output folder and base name: `{dir}/{name}.mrc`, `{dir}/{name}.zarr`. */
+  dir: string;
+  name: string;
+  /** Voxel size (Å) of level 0: the voxel-spacing entity (tomograms) or pixel spacing (tilt series). */
+  voxelSpacing: number;
+}
+
+/** Level shapes of the reference's 3-level pyramid (ceil halving; z kept for tilt series). */
+export function pyramidShapes(size: { z: number; y: number; x: number }, kind: StandardizeOptions["kind"]): Array<{ z: number; y: number; x: number }> {
+  const out = [size];
+  for (let i = 1; i < 3; i++) {
+    const p = out[i - 1]!;
+    out.push({ z: kind === "tiltseries" ? p.z : Math.ceil(p.z / 2), y: Math.ceil(p.y / 2), x: Math.ceil(p.x / 2) });
+  }
+  return out;
+}
+
+/** The reference's first MRC label: 40-character text + right-aligned timestamp of the run clock (UTC). */
+function portalLabel(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const time = `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+  return "Validated by cryoET data portal.".padEnd(40) + time.padStart(39);
+}
+
+export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions): Promise<VolumeOutputs> {
+  const writeMrc = ctx.settings.writeMrc !== false;
+  const writeZarr = ctx.settings.writeZarr !== false;
+  const mrcKey = `${o.dir}/${o.name}.mrc`;
+  const zarrKey = `${o.dir}/${o.name}.zarr`;
+  ctx.node.sources = [o.sourceLocation];
+  const reader = await openVolume(o.sourceStorage, o.sourceKey, o.sourceLocation);
+  try {
+    const size = { ...reader.shape };
+    const outputs: VolumeOutputs = { mrcFile: mrcKey, omezarrDir: zarrKey, scales: pyramidShapes(size, o.kind), size };
+    const st = await o.sourceStorage.stat(o.sourceKey);
+    // What the outputs are made of; the run clock (in the MRC label) is left out like any timestamp.
+    const fpStable = fingerprint("volume", o.kind, o.sourceKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, python.pyRepr(o.voxelSpacing, true));
+    const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
+    const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
+    if (ctx.run.dryRun || (mrcUpToDate && zarrUpToDate)) {
+      if (writeMrc) ctx.record({ key: mrcKey, kind: "bytes", from: o.sourceLocation, ...(mrcUpToDate ? { upToDate: true } : {}) });
+      if (writeZarr) ctx.record({ key: zarrKey, kind: "bytes", from: o.sourceLocation, ...(zarrUpToDate ? { upToDate: true } : {}) });
+      return outputs;
+    }
+    await convert(ctx, reader, o, { mrcKey, zarrKey, writeMrc: writeMrc && !mrcUpToDate, writeZarr: writeZarr && !zarrUpToDate, fp: fpStable });
+    if (writeMrc && mrcUpToDate) ctx.record({ key: mrcKey, kind: "bytes", from: o.sourceLocation, upToDate: true });
+    if (writeZarr && zarrUpToDate) ctx.record({ key: zarrKey, kind: "bytes", from: o.sourceLocation, upToDate: true });
+    return outputs;
+  } finally {
+    await reader.close();
+  }
+}
+
+async function convert(ctx: ItemContext, reader: MrcReader, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
+  const source = asFloat32(reader);
+  const tmp = await mkdtemp(join(tmpdir(), "ingestkit-mrc-"));
+  const tmpMrc = join(tmp, `${o.name}.mrc`);
+  let mrc: MrcWriter | undefined;
+  try {
+    if (w.writeMrc) {
+      const sourceHeader = reader.header;
+      const hasExt = sourceHeader.exttyp.trim() !== "" && reader.extendedHeader.length > 0;
+      mrc = await MrcWriter.create(
+        tmpMrc,
+        {
+          shape: source.shape,
+          dtype: "float32",
+          // the reference multiplies the float32 voxel size by each dimension
+          voxelSize: Math.fround(o.voxelSpacing),
+          kind: o.kind === "tiltseries" ? "imageStack" : "volume",
+          nversion: 20141,
+          labels: [portalLabel(ctx.run.now)],
+          extra1: sourceHeader.extra1,
+          extra2: sourceHeader.extra2,
+          ...(hasExt ? { exttyp: sourceHeader.exttyp, extendedHeader: reader.extendedHeader } : {}),
+        },
+        // a private temp folder: the Storage write below is the atomic step
+        { atomic: false, fsync: false },
+      );
+    }
+    const feed = tee(source, async (slab) => {
+      await mrc?.writeSlab(slab);
+    });
+    if (w.writeZarr) {
+      // the reference replaces the whole group: nothing of an older pyramid may survive
+      await ctx.output.delete(w.zarrKey, { recursive: true });
+      const store: ChunkStore = { set: (key, bytes) => ctx.output.storage.write(`${w.zarrKey}/${key}`, bytes) };
+      const result = await writeOmeZarrPyramid(feed, store, {
+        kind: o.kind,
+        voxelSpacing: o.voxelSpacing,
+        workers: Math.min(availableParallelism(), 4),
+      });
+      ctx.record({ key: w.zarrKey, kind: "bytes", from: o.sourceLocation });
+      await ctx.output.remember(w.zarrKey, w.fp, 0);
+      ctx.output.stats.written += 1;
+      ctx.output.stats.bytes += result.storedBytes;
+    }
+    await feed.done();
+    if (mrc) {
+      await mrc.close();
+      mrc = undefined;
+      await ctx.output.writeStream(w.mrcKey, createReadStream(tmpMrc), ctx.record, o.sourceLocation, w.fp);
+    }
+  } catch (err) {
+    await mrc?.abort().catch(() => undefined);
+    if (err instanceof MrcError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
+    throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,196 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { memoryByteSink, writeMrc } from "@ingestkit/formats";
+import { nodes, run } from "../../finders/test/harness.js";
+
+const PY = "/usr/bin/python3";
+
+async function mrcBytes(shape: { z: number; y: number; x: number }, voxel: number, fill: (i: number) => number, kind: "volume" | "imageStack" = "volume"): Promise<Uint8Array> {
+  const n = shape.z * shape.y * shape.x;
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = fill(i);
+  const sink = memoryByteSink();
+  await writeMrc(sink, data, { shape, dtype: "float32", voxelSize: voxel, kind });
+  return sink.bytes();
+}
+
+function python(code: string): any {
+  const r = spawnSync(PY, ["-c", code], { encoding: "utf8" });
+  if (r.error || r.status !== 0) throw new Error(`python failed (run scripts/system-deps.sh for mrcfile/zarr): ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout);
+}
+
+const TOMO_YAML = `
+standardization_config: { deposition_id: 10301, source_prefix: src }
+depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
+runs: [ { sources: [ { literal: { value: ['TS_run1'] } } ] } ]
+voxel_spacings: [ { sources: [ { literal: { value: [13.48] } } ] } ]
+tomograms:
+  - metadata:
+      voxel_spacing: 13.48
+      fiducial_alignment_status: NON_FIDUCIAL
+      reconstruction_method: WBP
+      reconstruction_software: IMOD
+      processing: raw
+      tomogram_version: 1
+      offset: { x: 0, y: 0, z: 0 }
+      is_visualization_default: true
+      dates: { deposition_date: '2023-04-01', last_modified_date: '2023-06-01', release_date: '2023-06-01' }
+      authors: [ { name: A B, primary_author_status: true } ]
+    sources: [ { source_glob: { list_glob: '{run_name}/*.mrc' } } ]
+`;
+const VS = "10001/TS_run1/Reconstructions/VoxelSpacing13.480";
+
+describe("tomograms (reference 6.3 items 3 and 4)", () => {
+  it("writes {run}.mrc, {run}.zarr and tomogram_metadata.json under Tomograms/100, checked by mrcfile and zarr", async () => {
+    const src = await mrcBytes({ z: 10, y: 8, x: 6 }, 13.48, (i) => (i % 17) * 0.5 - 3);
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, { selection: { imports: ["tomograms"], metadata: ["tomogram"] }, dryRun: false });
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", VS, "Tomograms", "100");
+    const md = JSON.parse(readFileSync(join(dir, "tomogram_metadata.json"), "utf8"));
+    expect(md.scales).toEqual([{ z: 10, y: 8, x: 6 }, { z: 5, y: 4, x: 3 }, { z: 3, y: 2, x: 2 }]);
+    expect(md.size).toEqual({ z: 10, y: 8, x: 6 });
+    expect(md.voxel_spacing).toBe(13.48);
+    expect(md.omezarr_dir).toBe(`${VS}/Tomograms/100/TS_run1.zarr`);
+    expect(md.mrc_file).toBe(`${VS}/Tomograms/100/TS_run1.mrc`);
+    expect(md.run_name).toBe("TS_run1");
+    expect(md.fiducial_alignment_status).toBe("NON_FIDUCIAL");
+    expect(md.alignment_metadata_path).toBe("10001/TS_run1/Alignments/100/alignment_metadata.json");
+    expect(md.neuroglancer_config_path).toBe(`${VS}/NeuroglancerPrecompute/100-neuroglancer_config.json`);
+    expect(md.key_photo.snapshot).toBe(`${VS}/Images/100/key-photo-snapshot.png`);
+    expect(md.deposition_id).toBe("10301");
+    const mrc = join(dir, "TS_run1.mrc");
+    expect(spawnSync("/usr/bin/mrcfile-validate", [mrc], { encoding: "utf8" }).status).toBe(0);
+    const checked = python(`
+import json, mrcfile, numpy as np, zarr
+m = mrcfile.open(${JSON.stringify(mrc)}, permissive=False)
+g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
+src = mrcfile.open(${JSON.stringify(join(r.dir, "src", "TS_run1", "tomo.mrc"))})
+print(json.dumps({
+  "mode": int(m.header.mode), "ispg": int(m.header.ispg), "mz": int(m.header.mz),
+  "cella": [float(m.header.cella.x), float(m.header.cella.y), float(m.header.cella.z)],
+  "voxel": float(m.voxel_size.x), "label0": m.header.label[0].decode(),
+  "same": bool(np.array_equal(m.data, src.data)),
+  "shapes": [list(g[str(i)].shape) for i in range(3)],
+  "level0": bool(np.array_equal(g["0"][:], src.data)),
+  "scale": g.attrs["multiscales"][0]["datasets"][2]["coordinateTransformations"][0]["scale"],
+}))`);
+    expect(checked.mode).toBe(2);
+    expect(checked.ispg).toBe(1);
+    expect(checked.mz).toBe(10);
+    expect(checked.cella.map((c: number) => c.toFixed(3))).toEqual([(13.48 * 6).toFixed(3), (13.48 * 8).toFixed(3), (13.48 * 10).toFixed(3)]);
+    expect(checked.label0.trimEnd()).toBe("Validated by cryoET data portal.        " + "2026-01-01 00:00:00".padStart(39));
+    expect(checked.same).toBe(true);
+    expect(checked.shapes).toEqual([[10, 8, 6], [5, 4, 3], [3, 2, 2]]);
+    expect(checked.level0).toBe(true);
+    expect(checked.scale).toEqual([53.92, 53.92, 53.92]);
+  });
+
+  const existing = (processing: string, deposition = "10301") =>
+    JSON.stringify({
+      reconstruction_method: "WBP",
+      processing,
+      voxel_spacing: 13.48,
+      alignment_metadata_path: "10001/TS_run1/Alignments/100/alignment_metadata.json",
+      deposition_id: deposition,
+    });
+
+  for (const [label, md, expected] of [
+    ["same fields -> reuses 100", existing("raw"), "100"],
+    ["other processing -> 101", existing("denoised"), "101"],
+    ["other deposition -> 101", existing("raw", "10302"), "101"],
+  ] as const) {
+    it(`id: existing metadata with ${label}`, async () => {
+      const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
+      const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src }, output: { [`${VS}/Tomograms/100/tomogram_metadata.json`]: md } }, { selection: { metadata: ["tomogram"] } });
+      expect(r.summary.failures).toEqual([]);
+      const writes = nodes(r.plan, "tomogram").flatMap((n) => n.writes.map((w) => w.key));
+      expect(writes).toEqual([`${VS}/Tomograms/${expected}/tomogram_metadata.json`]);
+    });
+  }
+
+  it("a truncated source MRC fails the tomogram with the file and field named; nothing is written", async () => {
+    const src = (await mrcBytes({ z: 4, y: 4, x: 4 }, 13.48, (i) => i)).subarray(0, 1024 + 100);
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, { selection: { imports: ["tomograms"] }, dryRun: false });
+    expect(r.summary.failures.map((f) => [f.code, f.entityPath])).toEqual([["SOURCE_INVALID", "dataset 10001 / run TS_run1 / voxel spacing 13.480 / tomogram tomo.mrc"]]);
+    expect(r.summary.failures[0]!.message).toMatch(/tomo\.mrc/);
+    expect(existsSync(join(r.dir, "out", VS, "Tomograms", "100"))).toBe(false);
+  });
+});
+
+const TS_YAML = (pixel: string) => `
+standardization_config: { deposition_id: 10301, source_prefix: src }
+depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
+runs: [ { sources: [ { literal: { value: ['TS_run1'] } } ] } ]
+collection_metadata: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.mdoc' } } ] } ]
+frames: [ { metadata: { dose_rate: 1.5, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] } ]
+tiltseries:
+  - metadata:
+      acceleration_voltage: 300000
+      camera: { manufacturer: Gatan, model: K2 SUMMIT }
+      data_acquisition_software: SerialEM
+      is_aligned: false
+      microscope: { manufacturer: TFS, model: Krios }
+      microscope_optical_setup: { energy_filter: GIF Quantum LS }
+      ${pixel}
+      spherical_aberration_constant: 2.7
+      tilt_axis: 84.7
+      tilt_range: { max: 60, min: -60 }
+      tilt_series_quality: 5
+      tilt_step: 2
+      tilting_scheme: Dose symmetric from 0.0 degrees
+      total_flux: 122
+    sources: [ { source_glob: { list_glob: '{run_name}/TS_run1.st' } } ]
+rawtilts: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.rawtlt' } } ] } ]
+ctfs: [ { metadata: { format: CTFFIND }, sources: [ { source_glob: { list_glob: '{run_name}/*ctf*.txt' } } ] } ]
+`;
+const MDOC = ["PixelSpacing = 5.678", "", "[ZValue = 0]", "TiltAngle = -0.00499939", "ExposureTime = 1", "SubFramePath = X:\\f\\a_1.tiff", "", "[ZValue = 1]", "TiltAngle = 2.013", "ExposureTime = 1", "", "[ZValue = 2]", "TiltAngle = -1.98", "ExposureTime = 1", "", "[ZValue = 3]", "TiltAngle = -4.38", "ExposureTime = 1", ""].join("\n");
+
+describe("tilt series (reference 6.3 item 5)", () => {
+  const input = async () => ({
+    "TS_run1/TS_run1.st": await mrcBytes({ z: 4, y: 10, x: 20 }, 5.678, (i) => Math.sin(i), "imageStack"),
+    "TS_run1/TS_run1.mdoc": MDOC,
+    "TS_run1/TS_run1.rawtlt": "-4.38\n-1.98\n-0.004\n2.01\n",
+    "TS_run1/TS_run1_ctf.txt": "# ctffind\n1 72249.28 71262.08 -42.32 0.0000 0.1138 28.4226\n",
+    "TS_run1/frames/a_1.tiff": "f1",
+    "TS_run1/frames/a_2.tiff": "f2",
+  });
+  const sel = { selection: { imports: ["tiltseries", "rawtilts", "ctfs", "collection_metadata"], metadata: ["tiltseries"] }, dryRun: false };
+
+  it("writes the volume (z kept, ispg 0, mz 1) and metadata with pixel_spacing, frames_count and per_section_parameter", async () => {
+    const r = await run(TS_YAML("pixel_spacing: 3.3702"), { input: await input() }, sel);
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", "10001", "TS_run1", "TiltSeries", "100");
+    const md = JSON.parse(readFileSync(join(dir, "tiltseries_metadata.json"), "utf8"));
+    expect(md.scales).toEqual([{ z: 4, y: 10, x: 20 }, { z: 4, y: 5, x: 10 }, { z: 4, y: 3, x: 5 }]);
+    expect(md.pixel_spacing).toBe(3.3702);
+    expect(md.frames_count).toBe(2);
+    expect(md.raw_tlt_path).toBe("10001/TS_run1/TiltSeries/100/TS_run1.rawtlt");
+    expect(md.ctf_path).toBe("10001/TS_run1/TiltSeries/100/TS_run1_CTFFIND_ctf.txt");
+    expect(md.per_section_parameter.map((p: any) => [p.z_index, p.frame_acquisition_order, p.major_defocus])).toEqual([
+      [0, 3, 72249.28],
+      [1, 2, null],
+      [2, 0, null],
+      [3, 1, null],
+    ]);
+    const mrc = join(dir, "TS_run1.mrc");
+    expect(spawnSync("/usr/bin/mrcfile-validate", [mrc]).status).toBe(0);
+    const h = python(`
+import json, mrcfile, zarr
+m = mrcfile.open(${JSON.stringify(mrc)})
+g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
+print(json.dumps({"ispg": int(m.header.ispg), "mz": int(m.header.mz), "cz": float(m.header.cella.z), "chunks": list(g["0"].chunks)}))`);
+    expect(h).toMatchObject({ ispg: 0, mz: 1, chunks: [1, 1024, 1024] });
+    expect(h.cz).toBeCloseTo(3.3702, 4);
+  });
+
+  it("a missing rawtlt fails the tilt series metadata with the cause", async () => {
+    const files = await input();
+    delete (files as Record<string, unknown>)["TS_run1/TS_run1.rawtlt"];
+    const r = await run(TS_YAML("pixel_spacing: 3.3702"), { input: files }, sel);
+    expect(r.summary.failures.map((f) => [f.entityPath, f.code])).toEqual([["dataset 10001 / run TS_run1 / tiltseries TS_run1.st", "SOURCE_MISSING"]]);
+    expect(r.summary.failures[0]!.message).toMatch(/no \.rawtlt found for run TS_run1/);
+  });
+});
