@@ -32,7 +32,7 @@ export function makeTree(root: string, files: Record<string, string | Uint8Array
   }
 }
 
-export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: SelectionFlags; dryRun?: boolean } = {}): Promise<ConvertResult & { dir: string }> {
+export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: SelectionFlags; dryRun?: boolean; settings?: Record<string, unknown> } = {}): Promise<ConvertResult & { dir: string }> {
   // INPUT is named like the portal's bucket so bucket-qualified config paths resolve; dir/src is
   // INPUT/source_prefix (a symlink keeps the tests' paths short)
   const dir = mkdtempSync(join(tmpdir(), "ingestkit-finders-"));
@@ -50,7 +50,7 @@ export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: Se
     output: new LocalStorage(join(dir, "out")),
     selection: opts.selection ?? { importEverything: true },
     dryRun: opts.dryRun ?? true,
-    settings: { inputBase: new LocalStorage(bucket) },
+    settings: { inputBase: new LocalStorage(bucket), ...opts.settings },
     now: 1767225600,
   });
   return { ...res, dir };

@@ -194,3 +194,67 @@ print(json.dumps({"ispg": int(m.header.ispg), "mz": int(m.header.mz), "cz": floa
     expect(r.summary.failures[0]!.message).toMatch(/no \.rawtlt found for run TS_run1/);
   });
 });
+
+describe("volume options and re-runs", () => {
+  const sel = (extra: Record<string, unknown> = {}) => ({ selection: { imports: ["tomograms"], metadata: ["tomogram"] }, dryRun: false, ...extra });
+  const TOMO_DIR = `${VS}/Tomograms/100`;
+
+  it("reference 6.3 item 1: a 4x4x4 volume of 1..4 at 14.08 Å (header stats, cella, 3 levels)", async () => {
+    const yaml = TOMO_YAML.replace("literal: { value: [13.48] }", "literal: { value: [14.08] }").replace("voxel_spacing: 13.48", "voxel_spacing: 14.08");
+    const src = await mrcBytes({ z: 4, y: 4, x: 4 }, 14.08, (i) => (i % 4) + 1);
+    const r = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, sel());
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", "10001/TS_run1/Reconstructions/VoxelSpacing14.080/Tomograms/100");
+    const h = python(`
+import json, mrcfile, zarr, os
+m = mrcfile.open(${JSON.stringify(join(dir, "TS_run1.mrc"))})
+g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
+ms = g.attrs["multiscales"][0]
+print(json.dumps({"voxel": round(float(m.voxel_size.x), 4), "cellax": round(float(m.header.cella.x), 4), "rms": round(float(m.header.rms), 2),
+  "dmean": float(m.header.dmean), "dmin": float(m.header.dmin), "dmax": float(m.header.dmax), "nxstart": int(m.header.nxstart), "mxyz": [int(m.header.mx), int(m.header.my), int(m.header.mz)],
+  "shapes": [list(g[d["path"]].shape) for d in ms["datasets"]], "scales": [d["coordinateTransformations"][0]["scale"] for d in ms["datasets"]],
+  "axis0": ms["axes"][0], "chunk": os.path.exists(${JSON.stringify(join(dir, "TS_run1.zarr", "0", "0", "0", "0"))})}))`);
+    expect(h).toEqual({
+      voxel: 14.08, cellax: 56.32, rms: 1.12, dmean: 2.5, dmin: 1, dmax: 4, nxstart: 0, mxyz: [4, 4, 4],
+      shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]],
+      scales: [[14.08, 14.08, 14.08], [28.16, 28.16, 28.16], [56.32, 56.32, 56.32]],
+      axis0: { name: "z", type: "space", unit: "angstrom" },
+      chunk: true,
+    });
+  });
+
+  it("reference 6.3 item 2: legacy unsigned bytes stored as int8 are fixed on the way to float32", async () => {
+    const n = 4 * 4 * 4;
+    const data = new Int8Array(n);
+    // [0,0,0]=-128, [0,1,0]=0, [0,2,0]=-1, [0,3,0]=127 (x fastest, then y)
+    data[0] = -128;
+    data[4] = 0;
+    data[8] = -1;
+    data[12] = 127;
+    const sink = memoryByteSink();
+    await writeMrc(sink, data, { shape: { z: 4, y: 4, x: 4 }, dtype: "int8", voxelSize: 13.48 });
+    const bytes = sink.bytes();
+    // the legacy marker: dmax > 127 in the header (bytes 80..83, float32 little-endian)
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(80, 255, true);
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": bytes } }, sel());
+    expect(r.summary.failures).toEqual([]);
+    const v = python(`
+import json, mrcfile
+m = mrcfile.open(${JSON.stringify(join(r.dir, "out", TOMO_DIR, "TS_run1.mrc"))})
+print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
+    expect(v).toEqual([0, -128, 127, -1]);
+  });
+
+  it("--no-write-mrc / --no-write-zarr leave that output out; a dry run converts nothing", async () => {
+    const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
+    const noMrc = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { writeMrc: false } }));
+    expect(existsSync(join(noMrc.dir, "out", TOMO_DIR, "TS_run1.mrc"))).toBe(false);
+    expect(existsSync(join(noMrc.dir, "out", TOMO_DIR, "TS_run1.zarr", ".zattrs"))).toBe(true);
+    const noZarr = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { writeZarr: false } }));
+    expect(existsSync(join(noZarr.dir, "out", TOMO_DIR, "TS_run1.zarr"))).toBe(false);
+    expect(existsSync(join(noZarr.dir, "out", TOMO_DIR, "TS_run1.mrc"))).toBe(true);
+    const dry = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ dryRun: true }));
+    expect(nodes(dry.plan, "tomogram")[0]!.writes.map((w) => w.key)).toEqual([`${TOMO_DIR}/TS_run1.mrc`, `${TOMO_DIR}/TS_run1.zarr`, `${TOMO_DIR}/tomogram_metadata.json`]);
+    expect(existsSync(join(dry.dir, "out", "10001"))).toBe(false);
+  });
+});
