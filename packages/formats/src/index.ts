@@ -7,3 +7,4 @@ export * from "./zarr/index.js";
 export * from "./dicom/index.js";
 export { parseCtf, parseRawTilt, CtfError } from "./ctf.js";
 export type { CtfRow, CtfFormat } from "./ctf.js";
+export * from "./image/index.js";

@@ -258,3 +258,21 @@ print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
     expect(existsSync(join(dry.dir, "out", "10001"))).toBe(false);
   });
 });
+
+describe("key images", () => {
+  it("writes key-photo-{original,snapshot,thumbnail,expanded}.png per tomogram: 4:3 widths 512/134/1024, original at the tomogram's width", async () => {
+    const src = await mrcBytes({ z: 48, y: 60, x: 80 }, 13.48, (i) => Math.sin(i / 7) * 100 + (i % 13));
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, { selection: { imports: ["tomograms", "key_images"] }, dryRun: false });
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", VS, "Images", "100");
+    const sizes: Record<string, [number, number]> = {};
+    for (const kind of ["original", "snapshot", "thumbnail", "expanded"]) {
+      // PNG signature, then IHDR: width and height as big-endian uint32 at bytes 16 and 20
+      const png = readFileSync(join(dir, `key-photo-${kind}.png`));
+      expect(png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+      expect(png.subarray(12, 16).toString("latin1")).toBe("IHDR");
+      sizes[kind] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    }
+    expect(sizes).toEqual({ original: [80, 60], snapshot: [512, 384], thumbnail: [134, 100], expanded: [1024, 768] });
+  });
+});

@@ -4,8 +4,8 @@
  * their metadata JSON as reference 1.3 lists it. Alignments, annotations and visualization arrive
  * with the Annotations issue and are reported as not supported rather than skipped.
  */
-import { findItems, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
-import { parseCtf, parseMdoc, parseRawTilt } from "@ingestkit/formats";
+import { findItems, fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
+import { KeyImageError, parseCtf, parseMdoc, parseRawTilt, renderKeyImages, type KeyImages } from "@ingestkit/formats";
 import { notSupported, sourceKey, sourceStorage } from "./common.js";
 import { expandedMetadata } from "./expand.js";
 import { assignId } from "./ids.js";
@@ -207,11 +207,54 @@ export const tomogramImporter: Importer = {
   },
 };
 
+/**
+ * Key images (`original`, `snapshot`, `thumbnail`, `expanded`) of a tomogram: rendered once per
+ * tomogram from its level-0 voxels (the source volume, which level 0 equals) and written as
+ * `{vs}/Images/{tomogram_id}/key-photo-{kind}.png`. Annotation overlays arrive with annotations.
+ */
 export const keyImageImporter: Importer = {
-  async importItem() {
-    notSupported("key images", "Volumes");
+  describe: "PNG rendered from the tomogram",
+  async importItem(ctx) {
+    const kind = ctx.item.name;
+    if (!(KEY_KINDS as readonly string[]).includes(kind)) {
+      throw new IngestError("CONFIG_FINDER", `unknown key image '${kind}' (known: ${KEY_KINDS.join(", ")})`, { entityPath: ctx.item.entityPath });
+    }
+    const tomo = ctx.item.require("tomogram");
+    const key = `${ctx.outputDir()}/key-photo-${kind}.png`;
+    const tomoKey = tomo.found.path;
+    if (tomoKey === null) throw new IngestError("SOURCE_MISSING", `tomogram ${tomo.name} has no source volume to render`, { entityPath: ctx.item.entityPath });
+    const storage = tomo.found.storage === "output" ? ctx.output.view : ctx.input;
+    const location = tomo.found.storage === "output" ? ctx.run.outputLocation(tomoKey) : ctx.run.inputLocation(tomoKey);
+    const st = await storage.stat(tomoKey);
+    const fp = fingerprint("key-image", kind, tomoKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null);
+    if (ctx.run.dryRun || (await ctx.output.upToDate(key, fp))) {
+      ctx.record({ key, kind: "bytes", from: location, ...(ctx.run.dryRun ? {} : { upToDate: true }) });
+      if (!ctx.run.dryRun) ctx.output.stats.upToDate++;
+      return;
+    }
+    // one render per tomogram serves its four key images
+    const renders = ctx.run.memo("cryoet.keyImages", () => new Map<EntityItem, Promise<KeyImages>>());
+    let images = renders.get(tomo);
+    if (!images) {
+      images = (async () => {
+        const reader = await openVolume(storage, tomoKey, location);
+        try {
+          return await renderKeyImages(reader);
+        } catch (err) {
+          if (err instanceof KeyImageError) throw new IngestError("SOURCE_INVALID", `${location}: ${err.message}`, { cause: err });
+          throw err;
+        } finally {
+          await reader.close();
+        }
+      })();
+      renders.set(tomo, images);
+    }
+    const rendered = await images;
+    await ctx.output.writeBytes(key, rendered[kind as (typeof KEY_KINDS)[number]], ctx.record, "bytes", fp);
   },
 };
+
+const KEY_KINDS = ["original", "snapshot", "thumbnail", "expanded"] as const;
 
 export const alignmentImporter: Importer = {
   async importItem(ctx) {
