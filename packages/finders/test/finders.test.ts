@@ -212,6 +212,12 @@ describe("tomogram_header", () => {
     expect(names(r.plan, "voxel_spacing")).toEqual(["5.300"]);
   });
 
+  it("rejects a header with a zero voxel size, naming the run", async () => {
+    const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc' } }"), { input: { "TS_1/zero.mrc": mrcHeader(10, 0) } }, sel);
+    expect(r.summary.failures.map((f) => [f.entityPath, f.code])).toEqual([["dataset 10001 / run TS_1 / voxel spacings", "SOURCE_INVALID"]]);
+    expect(r.summary.failures[0]!.message).toMatch(/voxel spacing must be a positive number, got 0/);
+  });
+
   it("rejects a file too short to hold an MRC header, naming it", async () => {
     const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc' } }"), { input: { "TS_1/short.mrc": "tiny" } }, sel);
     expect(r.summary.failures.map((f) => f.message).join("\n")).toMatch(/short\.mrc: not an MRC file \(only 4 bytes/);
