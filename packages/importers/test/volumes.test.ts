@@ -276,3 +276,43 @@ describe("key images", () => {
     expect(sizes).toEqual({ original: [80, 60], snapshot: [512, 384], thumbnail: [134, 100], expanded: [1024, 768] });
   });
 });
+
+describe("OME-Zarr input volumes", () => {
+  it("reference 6.3 item 1 from input_omezarr.zarr: the same MRC voxels and pyramid as from the MRC", async () => {
+    const yaml = TOMO_YAML.replace("literal: { value: [13.48] }", "literal: { value: [14.08] }")
+      .replace("voxel_spacing: 13.48", "voxel_spacing: 14.08")
+      .replace("list_glob: '{run_name}/*.mrc'", "list_glob: '{run_name}/*.zarr'");
+    const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
+    // write the input with python zarr 2 (as the portal's fixtures are made)
+    const zarrDir = join(r0.dir, "src", "TS_run1", "input_omezarr.zarr");
+    python(`
+import json, numpy as np, zarr
+g = zarr.open_group(${JSON.stringify(zarrDir)}, mode="w")
+a = (np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)
+g.create_dataset("0", data=a, chunks=(2, 2, 2))
+g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "space", "unit": "angstrom"} for n in "zyx"],
+  "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [14.08, 14.08, 14.08]}]}]}]
+print(json.dumps(True))`);
+    const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
+    const { createCryoetProfile } = await import("@ingestkit/importers");
+    const { withDefaults } = await import("../../finders/test/harness.js");
+    const res = await convert({
+      profile: createCryoetProfile(),
+      config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
+      input: new LocalStorage(join(r0.dir, "src")),
+      output: new LocalStorage(join(r0.dir, "out")),
+      selection: { imports: ["tomograms"], metadata: ["tomogram"] },
+      now: 1767225600,
+    });
+    expect(res.summary.failures).toEqual([]);
+    const dir = join(r0.dir, "out", "10001/TS_run1/Reconstructions/VoxelSpacing14.080/Tomograms/100");
+    const h = python(`
+import json, mrcfile, numpy as np, zarr
+m = mrcfile.open(${JSON.stringify(join(dir, "TS_run1.mrc"))})
+src = zarr.open_group(${JSON.stringify(zarrDir)}, mode="r")["0"][:]
+g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
+print(json.dumps({"same": bool(np.array_equal(m.data, src)), "dmean": float(m.header.dmean), "voxel": round(float(m.voxel_size.x), 4),
+  "shapes": [list(g[str(i)].shape) for i in range(3)], "level0": bool(np.array_equal(g["0"][:], src))}))`);
+    expect(h).toEqual({ same: true, dmean: 2.5, voxel: 14.08, shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]], level0: true });
+  });
+});

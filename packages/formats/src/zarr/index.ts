@@ -14,3 +14,5 @@ export { ZGROUP_JSON, zarrayJson, chunkKeyV2, allocate as allocateZarrArray } fr
 export type { ZarrDType, ZarrTypedArray, CompressorJson, ZarrayOptions } from "./v2-metadata.js";
 export { PyFloat, pythonJson, pythonFloatRepr, pythonRound } from "./python-json.js";
 export type { PyJson } from "./python-json.js";
+export { FileSystemChunkReader, ZarrReadError, openOmeZarr, openOmeZarrDirectory } from "./reader.js";
+export type { ChunkReader, OmeZarrSource, OpenOmeZarrOptions } from "./reader.js";

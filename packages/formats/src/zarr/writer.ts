@@ -5,12 +5,24 @@
  * planes); a full row is cut into chunks, padded to the full chunk shape with the fill value (zarr
  * v2 stores edge chunks whole) and handed to the encoder (worker pool) and the store. The same
  * slab goes through a {@link StreamingDownsampler} that feeds level 1, which feeds level 2, and so
- * on. Memory is therefore about one chunk row per level (level n+1's row is ¼–⅛ of level n's) plus
- * one read slab plus `maxChunksInFlight` chunks — independent of the volume's depth.
+ * on.
+ *
+ * Memory is bounded whatever the volume's size: a chunk row (chunk depth × the level's whole
+ * y×x plane, 1 GiB for 256-deep chunks of a 1024² float32 plane) is kept in memory only up to
+ * `maxRowBytes` (default 32 MiB); a bigger row is spilled to a temporary file laid out chunk by
+ * chunk (each incoming slab is cut into chunk-shaped, padded planes and written at its chunk's
+ * offset), and when the row is complete each chunk is read back with one contiguous read straight
+ * into the buffer that is transferred to an encoder worker. Source slabs are read
+ * `readBytes` (default 16 MiB) at a time, and chunks being encoded/stored are bounded by
+ * `maxBytesInFlight` (default 128 MiB, at least one chunk). What remains is per encoder worker:
+ * numcodecs' WASM heap grows to about twice the largest chunk (input + output).
  *
  * Write order makes a half-written pyramid unmistakable: all chunks of every array, then each
  * array's `.zarray`, then the group's `.zattrs` and finally `.zgroup`.
  */
+import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { SlabSource, VolumeShape, VoxelSize } from "../volume.js";
 import { PORTAL_COMPRESSOR, compressorJson, createInlineEncoder, type ChunkEncoder, type CompressorConfig } from "./codec.js";
 import { levelScales, levelShapes, ngffV04Zattrs, type BlockFactors } from "./ngff.js";
@@ -66,8 +78,16 @@ export interface WritePyramidOptions {
   workers?: number;
   /** Chunks being encoded/stored at once (bounds memory). Default 2 × workers + 2. */
   maxChunksInFlight?: number;
-  /** Planes per `readSlab` call. Default min(chunk depth, 32). */
+  /** Raw chunk bytes being encoded/stored at once (at least one chunk is always allowed). Default 128 MiB. */
+  maxBytesInFlight?: number;
+  /** Planes per `readSlab` call. Default: as many as fit in `readBytes`, at most min(chunk depth, 32). */
   readDepth?: number;
+  /** Target bytes (of output dtype) per `readSlab` call when `readDepth` is not given. Default 16 MiB. */
+  readBytes?: number;
+  /** A level's chunk row bigger than this is spilled to a temporary file (see above). Default 32 MiB. */
+  maxRowBytes?: number;
+  /** Directory for spilled chunk rows. Default os.tmpdir(). */
+  tmpDir?: string;
   /** Optional multiscale `metadata` entry (e.g. `{"image-label": {...}}` for instance masks). */
   metadata?: { readonly [key: string]: PyJson };
   /** Use this encoder instead of creating one (it is not closed). */
@@ -103,21 +123,31 @@ function positiveInt(value: number, what: string): number {
 class InFlight {
   private readonly pending = new Set<Promise<void>>();
   private error: unknown = null;
+  private bytesInFlight = 0;
   chunkCount = 0;
   storedBytes = 0;
 
   constructor(
     private readonly limit: number,
+    private readonly byteLimit: number,
     private readonly encoder: ChunkEncoder,
     private readonly store: ChunkStore,
   ) {}
 
-  async submit(key: string, chunk: ZarrTypedArray): Promise<void> {
+  /** Wait until a chunk of `bytes` may be started (used before allocating it). */
+  async reserve(bytes: number): Promise<void> {
     this.throwIfFailed();
-    while (this.pending.size >= this.limit) {
+    while (this.pending.size > 0 && (this.pending.size >= this.limit || this.bytesInFlight + bytes > this.byteLimit)) {
       await Promise.race(this.pending);
       this.throwIfFailed();
     }
+  }
+
+  /** Encodes and stores `chunk`, taking ownership of its buffer (it may be transferred to a worker). */
+  async submit(key: string, chunk: ZarrTypedArray): Promise<void> {
+    const bytes = chunk.byteLength;
+    await this.reserve(bytes);
+    this.bytesInFlight += bytes;
     const task: Promise<void> = (async () => {
       const encoded = await this.encoder.encode(bytesOf(chunk));
       await this.store.set(key, encoded);
@@ -127,7 +157,10 @@ class InFlight {
       .catch((error: unknown) => {
         this.error ??= error;
       })
-      .finally(() => this.pending.delete(task));
+      .finally(() => {
+        this.bytesInFlight -= bytes;
+        this.pending.delete(task);
+      });
     this.pending.add(task);
   }
 
@@ -146,22 +179,117 @@ class InFlight {
   }
 }
 
+/**
+ * A chunk row kept in a temporary file, chunk by chunk: chunk (iy, ix) of the row occupies
+ * `chunkBytes` at offset `(iy * gridX + ix) * chunkBytes`, in the chunk's own C layout (padded
+ * planes), so a finished chunk is one contiguous read. Regions are only ever read after they were
+ * written in the same row, so the file is reused row after row without clearing.
+ */
+class SpilledRow {
+  private scratch: ZarrTypedArray | null = null;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly file: FileHandle,
+  ) {}
+
+  static async create(parent: string, label: string): Promise<SpilledRow> {
+    const dir = await mkdtemp(join(parent, `ingestkit-zarr-row-${label}-`));
+    try {
+      return new SpilledRow(dir, await open(join(dir, "row"), "w+"));
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Writes planes [offset, offset + n) of `planes` (level shape) as planes `filled…` of every chunk of the row. */
+  async write(level: PyramidLevel, dtype: ZarrDType, planes: ZarrTypedArray, offset: number, n: number, filled: number): Promise<void> {
+    const { shape, chunks } = level;
+    const chunkPlane = chunks.y * chunks.x;
+    const bytesPer = planes.BYTES_PER_ELEMENT;
+    if (this.scratch === null || this.scratch.length < n * chunkPlane) this.scratch = allocate(dtype, Math.max(n, 1) * chunkPlane);
+    const scratch = this.scratch;
+    const plane = shape.y * shape.x;
+    const gridX = Math.ceil(shape.x / chunks.x);
+    for (let iy = 0; iy * chunks.y < shape.y; iy++) {
+      const y0 = iy * chunks.y;
+      const h = Math.min(chunks.y, shape.y - y0);
+      for (let ix = 0; ix * chunks.x < shape.x; ix++) {
+        const x0 = ix * chunks.x;
+        const w = Math.min(chunks.x, shape.x - x0);
+        if (h < chunks.y || w < chunks.x) scratch.fill(0); // padding = fill value
+        for (let z = 0; z < n; z++) {
+          for (let y = 0; y < h; y++) {
+            const from = (offset + z) * plane + (y0 + y) * shape.x + x0;
+            scratch.set(planes.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
+          }
+        }
+        const chunkBytes = chunks.z * chunkPlane * bytesPer;
+        const at = (iy * gridX + ix) * chunkBytes + filled * chunkPlane * bytesPer;
+        const length = n * chunkPlane * bytesPer;
+        let done = 0;
+        while (done < length) {
+          const { bytesWritten } = await this.file.write(bytesOf(scratch), done, length - done, at + done);
+          done += bytesWritten;
+        }
+      }
+    }
+  }
+
+  /** Chunk (iy, ix) of the row with `filled` planes; the rest of the chunk is zero (fill value). */
+  async read(level: PyramidLevel, dtype: ZarrDType, iy: number, ix: number, filled: number): Promise<ZarrTypedArray> {
+    const { shape, chunks } = level;
+    const chunkVoxels = chunks.z * chunks.y * chunks.x;
+    const chunk = allocate(dtype, chunkVoxels);
+    const bytes = bytesOf(chunk);
+    const chunkBytes = bytes.byteLength;
+    const gridX = Math.ceil(shape.x / chunks.x);
+    const at = (iy * gridX + ix) * chunkBytes;
+    const length = filled * chunks.y * chunks.x * chunk.BYTES_PER_ELEMENT;
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.file.read(bytes, done, length - done, at + done);
+      if (bytesRead === 0) throw new Error(`spilled chunk row ${this.dir}: short read at ${at + done}`);
+      done += bytesRead;
+    }
+    return chunk;
+  }
+
+  async close(): Promise<void> {
+    this.scratch = null;
+    await this.file.close().catch(() => {});
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
 /** Accumulates one level's planes into chunk rows and cuts full rows into padded chunks. */
 class LevelWriter {
-  private readonly row: ZarrTypedArray;
+  private readonly row: ZarrTypedArray | null;
   private readonly plane: number;
   private filled = 0;
   private rowIndex = 0;
   private planesSeen = 0;
+  private spilled: SpilledRow | null = null;
 
   constructor(
     private readonly level: PyramidLevel,
     private readonly dtype: ZarrDType,
     private readonly writes: InFlight,
     private readonly next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null,
+    private readonly spill: { maxRowBytes: number; tmpDir: string },
   ) {
     this.plane = level.shape.y * level.shape.x;
-    this.row = allocate(dtype, Math.min(level.chunks.z, level.shape.z) * this.plane);
+    const rowVoxels = Math.min(level.chunks.z, level.shape.z) * this.plane;
+    const spilled = rowVoxels * allocate(dtype, 0).BYTES_PER_ELEMENT > spill.maxRowBytes;
+    this.row = spilled ? null : allocate(dtype, rowVoxels);
+  }
+
+  /** Removes the spill file, if any (call once, after the last flush or on error). */
+  async dispose(): Promise<void> {
+    await this.spilled?.close();
+    this.spilled = null;
+    await this.next?.writer.dispose();
   }
 
   async push(planes: ZarrTypedArray, count: number): Promise<void> {
@@ -171,7 +299,12 @@ class LevelWriter {
     let offset = 0;
     while (offset < count) {
       const n = Math.min(count - offset, this.level.chunks.z - this.filled);
-      this.row.set(planes.subarray(offset * this.plane, (offset + n) * this.plane) as never, this.filled * this.plane);
+      if (this.row !== null) {
+        this.row.set(planes.subarray(offset * this.plane, (offset + n) * this.plane) as never, this.filled * this.plane);
+      } else {
+        this.spilled ??= await SpilledRow.create(this.spill.tmpDir, this.level.path);
+        await this.spilled.write(this.level, this.dtype, planes, offset, n, this.filled);
+      }
       this.filled += n;
       offset += n;
       this.planesSeen += n;
@@ -193,17 +326,25 @@ class LevelWriter {
   private async flushRow(): Promise<void> {
     const { shape, chunks, path } = this.level;
     const chunkVoxels = chunks.z * chunks.y * chunks.x;
+    const chunkBytes = chunkVoxels * allocate(this.dtype, 0).BYTES_PER_ELEMENT;
     for (let iy = 0; iy * chunks.y < shape.y; iy++) {
       const y0 = iy * chunks.y;
       const h = Math.min(chunks.y, shape.y - y0);
       for (let ix = 0; ix * chunks.x < shape.x; ix++) {
         const x0 = ix * chunks.x;
         const w = Math.min(chunks.x, shape.x - x0);
+        await this.writes.reserve(chunkBytes); // before allocating: bounds memory
+        if (this.row === null) {
+          const chunk = await (this.spilled as SpilledRow).read(this.level, this.dtype, iy, ix, this.filled);
+          await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
+          continue;
+        }
+        const row = this.row;
         const chunk = allocate(this.dtype, chunkVoxels); // zero = fill value
         for (let z = 0; z < this.filled; z++) {
           for (let y = 0; y < h; y++) {
             const from = z * this.plane + (y0 + y) * shape.x + x0;
-            chunk.set(this.row.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
+            chunk.set(row.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
           }
         }
         await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
@@ -248,14 +389,20 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
   const ownEncoder = options.encoder === undefined;
   const encoder =
     options.encoder ?? (workers > 0 ? await createWorkerPoolEncoder(compressor, workers) : await createInlineEncoder(compressor));
-  const writes = new InFlight(options.maxChunksInFlight ?? 2 * Math.max(workers, 1) + 2, encoder, store);
+  const writes = new InFlight(
+    positiveInt(options.maxChunksInFlight ?? 2 * Math.max(workers, 1) + 2, "maxChunksInFlight"),
+    options.maxBytesInFlight ?? 128 * 2 ** 20,
+    encoder,
+    store,
+  );
+  const spill = { maxRowBytes: options.maxRowBytes ?? 32 * 2 ** 20, tmpDir: options.tmpDir ?? tmpdir() };
+  let level0: LevelWriter | null = null;
 
   try {
     // Build the chain from the coarsest level up: level i pushes into a downsampler feeding i+1.
     let next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null = null;
-    let level0: LevelWriter | null = null;
     for (let i = levelCount - 1; i >= 0; i--) {
-      const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next);
+      const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next, spill);
       level0 = writer;
       if (i > 0) {
         const downsampler = new StreamingDownsampler(shapes[i - 1] as VolumeShape, factors, method, dtype, (planes, count) =>
@@ -266,16 +413,26 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     }
     if (level0 === null) throw new Error("no levels");
 
-    const depth = positiveInt(options.readDepth ?? Math.min(chunks.z, 32), "readDepth");
     const plane = source.shape.y * source.shape.x;
+    const planeBytes = plane * allocate(dtype, 0).BYTES_PER_ELEMENT;
+    const depth = positiveInt(
+      options.readDepth ?? Math.max(1, Math.min(chunks.z, 32, Math.floor((options.readBytes ?? 16 * 2 ** 20) / planeBytes))),
+      "readDepth",
+    );
+    const sameType = allocate(dtype, 0).constructor;
     for (let z0 = 0; z0 < source.shape.z; z0 += depth) {
       const z1 = Math.min(source.shape.z, z0 + depth);
       const slab = await source.readSlab(z0, z1);
       if (slab.length !== (z1 - z0) * plane) {
         throw new Error(`readSlab(${z0}, ${z1}) returned ${slab.length} voxels, expected ${(z1 - z0) * plane}`);
       }
-      const converted = allocate(dtype, slab.length);
-      converted.set(slab as never);
+      // the level writers copy what they keep, so a slab of the output type is used as it is
+      let converted: ZarrTypedArray;
+      if (slab.constructor === sameType) converted = slab as ZarrTypedArray;
+      else {
+        converted = allocate(dtype, slab.length);
+        converted.set(slab as never);
+      }
       await level0.push(converted, z1 - z0);
     }
     await level0.finish();
@@ -296,6 +453,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     await writes.settle();
     throw error;
   } finally {
+    await level0?.dispose();
     if (ownEncoder) await encoder.close();
   }
 

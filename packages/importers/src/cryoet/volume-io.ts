@@ -1,6 +1,6 @@
 /**
  * Standardizing one volume (tomogram or tilt series) as the reference's make_pyramids: read the
- * source (MRC; OME-Zarr when its reader is available) slab by slab as float32, write level 0 as
+ * source (MRC or OME-Zarr level 0) slab by slab as float32, write level 0 as
  * `{name}.mrc` (header rules of reference 5.4) and a 3-level OME-NGFF 0.4 pyramid as
  * `{name}.zarr`, in one pass over the source. Outputs whose fingerprint is unchanged are not
  * rewritten; a dry run only plans.
@@ -16,8 +16,12 @@ import {
   MrcReader,
   MrcWriter,
   writeOmeZarrPyramid,
+  openOmeZarr,
+  ZarrReadError,
   type ByteSource,
+  type ChunkReader,
   type ChunkStore,
+  type OmeZarrSource,
   type SlabSource,
   type VoxelArray,
 } from "@ingestkit/formats";
@@ -47,15 +51,26 @@ export function storageByteSource(storage: Storage, key: string, location: strin
   } as ByteSource;
 }
 
-/** The source volume as a SlabSource; MRC errors become SOURCE_INVALID naming the file and field. */
-export async function openVolume(storage: Storage, key: string, location: string): Promise<MrcReader> {
-  if (/\.zarr(\/|$)/i.test(key)) {
-    throw new IngestError("NOT_SUPPORTED", `OME-Zarr input volumes are not supported yet (${location}); give the MRC file`);
-  }
+/**
+ * The source volume as a SlabSource: an OME-Zarr group (a key containing `.zarr`, level 0) or an
+ * MRC file. Format errors become SOURCE_INVALID naming the file and field.
+ */
+export async function openVolume(storage: Storage, key: string, location: string): Promise<MrcReader | OmeZarrSource> {
   try {
+    if (/\.zarr(\/|$)/i.test(key)) {
+      const root = key.replace(/\/+$/, "");
+      const store: ChunkReader = {
+        name: location,
+        async get(k) {
+          const st = await storage.stat(`${root}/${k}`);
+          return st?.kind === "file" ? storage.read(`${root}/${k}`) : undefined;
+        },
+      };
+      return await openOmeZarr(store);
+    }
     return await MrcReader.open(storageByteSource(storage, key, location));
   } catch (err) {
-    if (err instanceof MrcError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
+    if (err instanceof MrcError || err instanceof ZarrReadError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
     throw err;
   }
 }
@@ -169,15 +184,17 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   }
 }
 
-async function convert(ctx: ItemContext, reader: MrcReader, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
+async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
   const source = asFloat32(reader);
   const tmp = await mkdtemp(join(tmpdir(), "ingestkit-mrc-"));
   const tmpMrc = join(tmp, `${o.name}.mrc`);
   let mrc: MrcWriter | undefined;
   try {
     if (w.writeMrc) {
-      const sourceHeader = reader.header;
-      const hasExt = sourceHeader.exttyp.trim() !== "" && reader.extendedHeader.length > 0;
+      // from a source MRC the reference copies EXTRA and a typed extended header
+      const sourceHeader = reader instanceof MrcReader ? reader.header : undefined;
+      const ext = reader instanceof MrcReader ? reader.extendedHeader : new Uint8Array(0);
+      const hasExt = !!sourceHeader && sourceHeader.exttyp.trim() !== "" && ext.length > 0;
       mrc = await MrcWriter.create(
         tmpMrc,
         {
@@ -188,9 +205,8 @@ async function convert(ctx: ItemContext, reader: MrcReader, o: StandardizeOption
           kind: o.kind === "tiltseries" ? "imageStack" : "volume",
           nversion: 20141,
           labels: [portalLabel(ctx.run.now)],
-          extra1: sourceHeader.extra1,
-          extra2: sourceHeader.extra2,
-          ...(hasExt ? { exttyp: sourceHeader.exttyp, extendedHeader: reader.extendedHeader } : {}),
+          ...(sourceHeader ? { extra1: sourceHeader.extra1, extra2: sourceHeader.extra2 } : {}),
+          ...(hasExt ? { exttyp: sourceHeader!.exttyp, extendedHeader: ext } : {}),
         },
         // a private temp folder: the Storage write below is the atomic step
         { atomic: false, fsync: false },
