@@ -245,6 +245,19 @@ print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
     expect(v).toEqual([0, -128, 127, -1]);
   });
 
+  it("MRC staging folders left in the temp dir by a killed run are removed; the run's own is gone afterwards", async () => {
+    const { mkdirSync, writeFileSync: write, readdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const stale = join(tmpdir(), "ingestkit-mrc-999999-zzzz");
+    mkdirSync(stale, { recursive: true });
+    write(join(stale, "TS_run1.mrc"), "partial");
+    const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel());
+    expect(r.summary.failures).toEqual([]);
+    expect(existsSync(stale)).toBe(false);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`ingestkit-mrc-${process.pid}-`))).toEqual([]);
+  });
+
   it("--no-write-mrc / --no-write-zarr leave that output out; a dry run converts nothing", async () => {
     const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
     const noMrc = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { writeMrc: false } }));

@@ -6,7 +6,7 @@
  * rewritten; a dry run only plans.
  */
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fingerprint, IngestError, python, type ItemContext, type Storage } from "@ingestkit/core";
@@ -184,9 +184,27 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   }
 }
 
+const TMP_PREFIX = "ingestkit-mrc-";
+
+/** Removes MRC staging folders left in the temp dir by runs that were killed (their pid is gone). */
+async function removeStaleStaging(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const m = new RegExp(`^${TMP_PREFIX}(\\d+)-`).exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
   const source = asFloat32(reader);
-  const tmp = await mkdtemp(join(tmpdir(), "ingestkit-mrc-"));
+  await ctx.run.memo("cryoet.volumes.staging", () => removeStaleStaging());
+  // the MRC is staged locally (its header is patched once the statistics are known), then
+  // streamed into the output storage; the pid in the name lets a later run clean up after a kill
+  const tmp = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}${process.pid}-`));
   const tmpMrc = join(tmp, `${o.name}.mrc`);
   let mrc: MrcWriter | undefined;
   try {
