@@ -9,3 +9,8 @@ export { profileForConfig } from "./select.js";
 export { validateConfigFile } from "./validate-file.js";
 export { perSectionParameters } from "./cryoet/per-section.js";
 export type { PerSectionParameter } from "./cryoet/per-section.js";
+export { createDicomProfile, isDicomConfig } from "./dicom/profile.js";
+export { readDigest, Tracking, FILE_STATUSES } from "./dicom/tracking.js";
+export type { Digest, FileStatus } from "./dicom/tracking.js";
+export { WebhookNotifier } from "./dicom/notify.js";
+export type { Notifier } from "./dicom/notify.js";

@@ -1,0 +1,161 @@
+/**
+ * Importers of the dicom profile: `instance` de-identifies (or copies) one file and writes it at
+ * `dicom.output.instance_path`; `series` writes the per-series metadata JSON and its tracking
+ * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
+ */
+import { IngestError, type Importer, type ItemContext } from "@ingestkit/core";
+import { deidentifyFile, DicomError, normalizeTag, scanDicomHeader, type CustomRule, type DicomHeader } from "@ingestkit/formats";
+import { writeMappingFiles } from "./mappings.js";
+import { attributeVars, sourceVars, timestampVars } from "./naming.js";
+import { dicomRun, type DicomRunState } from "./run-state.js";
+import { scanInput } from "./scan.js";
+
+interface Written {
+  header: DicomHeader;
+  outputKey: string;
+}
+
+const WRITTEN = "dicom:written";
+
+function writtenOf(ctx: ItemContext): Written[] {
+  const series = ctx.item.require("series");
+  let w = series.data.get(WRITTEN) as Written[] | undefined;
+  if (!w) series.data.set(WRITTEN, (w = []));
+  return w;
+}
+
+function expandPath(ctx: ItemContext, state: DicomRunState, template: string, field: string, vars: Record<string, unknown>): string {
+  const key = ctx.expand(template, field, { ...ctx.item.globVars(), ...vars });
+  return state.settings.stripWhitespace ? key.replace(/\s+/g, "") : key;
+}
+
+/** Variables known before the file is rewritten: source path, lookup row, ids, timestamp. */
+function preVars(ctx: ItemContext, state: DicomRunState, key: string, header: DicomHeader | undefined): Record<string, unknown> {
+  const s = state.settings;
+  const vars: Record<string, unknown> = { ...sourceVars(key, s.sourceRegex), ...timestampVars(ctx.run, s.timestampFormat) };
+  vars.pipeline_file_id = state.fileId(ctx.run.inputLocation(key));
+  vars.scan_id = header?.seriesNumber ?? 0;
+  if (state.lookup) {
+    const k = ctx.expand(state.lookup.keyTemplate, "dicom.lookup.key", { ...ctx.item.globVars(), ...vars });
+    const row = state.lookup.get(k);
+    if (!row) throw new IngestError("SOURCE_MISSING", `no row with ${state.lookup.column} = ${JSON.stringify(k)} in ${state.lookup.file}`);
+    Object.assign(vars, row);
+  }
+  return vars;
+}
+
+/** Stamps become "replace:" rules of the de-identifier (applied after the profile, added when missing). */
+function stampRules(ctx: ItemContext, state: DicomRunState, vars: Record<string, unknown>): Record<string, CustomRule> {
+  const rules: Record<string, CustomRule> = {};
+  state.settings.stamps.forEach((st, i) => {
+    const value = ctx.expand(st.value, `dicom.stamp[${i}].value`, { ...ctx.item.globVars(), ...vars });
+    rules[normalizeTag(st.tag)] = `replace:${value}`;
+  });
+  return rules;
+}
+
+function codeOf(err: unknown): string {
+  if (err instanceof DicomError) return err.code;
+  if (err instanceof IngestError) return err.code;
+  return "IMPORTER_FAILED";
+}
+
+export const instanceImporter: Importer = {
+  describe: "de-identify / copy",
+  async importItem(ctx) {
+    const state = dicomRun(ctx.run);
+    const key = ctx.item.found.path!;
+    const location = ctx.run.inputLocation(key);
+    state.tracking?.fileStatus(location, "In Progress");
+    try {
+      const bytes = await ctx.input.read(key);
+      const scanned = scanDicomHeader(bytes, { fileName: key });
+      const vars = preVars(ctx, state, key, scanned);
+      let out: Uint8Array;
+      if (state.settings.mode === "deidentify") {
+        const customRules = { ...(state.settings.profile.customRules ?? {}), ...stampRules(ctx, state, vars) };
+        const res = deidentifyFile(bytes, { ...state.settings.profile, customRules, secret: state.secret!, fileName: key });
+        state.addMappings(res.mappings);
+        for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
+        out = res.bytes;
+      } else {
+        out = bytes;
+      }
+      const header = state.settings.mode === "deidentify" ? scanDicomHeader(out, { fileName: key }) : scanned;
+      const outputKey = expandPath(ctx, state, state.settings.instancePath, "dicom.output.instance_path", { ...vars, ...attributeVars(header) });
+      await ctx.output.writeBytes(outputKey, out, ctx.record);
+      writtenOf(ctx).push({ header, outputKey });
+      state.fileCompleted(location, outputKey);
+    } catch (err) {
+      const code = codeOf(err);
+      const message = (err as Error).message;
+      state.fileFailed(location, code, message);
+      if (err instanceof DicomError) throw new IngestError("SOURCE_INVALID", `${message} [${code}]`, { cause: err });
+      throw err;
+    }
+  },
+};
+
+export const seriesImporter: Importer = {
+  describe: "series metadata",
+  async importMetadata(ctx) {
+    const state = dicomRun(ctx.run);
+    const scan = await scanInput(ctx.run, state.settings.listGlob);
+    const g = ctx.item.globVars();
+    const source = scan.subjects.get(String(g.subject_name))?.studies.get(String(g.study_name))?.series.get(ctx.item.name);
+    const written = (ctx.item.data.get(WRITTEN) as Written[] | undefined) ?? [];
+    const first = written[0]?.header;
+    const firstSource = source?.files[0]?.header;
+    state.tracking?.series({
+      studyUid: String(g.study_name),
+      seriesUid: ctx.item.name,
+      ...(first?.seriesInstanceUID ? { outputSeriesUid: first.seriesInstanceUID } : {}),
+      ...(firstSource?.seriesNumber !== undefined ? { seriesNumber: firstSource.seriesNumber } : {}),
+      ...(firstSource?.modality ? { modality: firstSource.modality } : {}),
+      instances: source?.files.length ?? 0,
+    });
+    if (state.mappingsDir && !ctx.run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
+    if (!first) return ctx.fail("SOURCE_INVALID", `no instance of series ${ctx.item.name} could be written: no series metadata`);
+    const instances = [...written].sort((a, b) => (a.header.instanceNumber ?? 0) - (b.header.instanceNumber ?? 0) || (a.outputKey < b.outputKey ? -1 : 1));
+    const key = expandPath(ctx, state, state.settings.seriesMetadataPath, "dicom.output.series_metadata_path", { ...timestampVars(ctx.run, state.settings.timestampFormat), ...attributeVars(first) });
+    await ctx.writeJson(key, {
+      series_instance_uid: first.seriesInstanceUID ?? null,
+      study_instance_uid: first.studyInstanceUID ?? null,
+      modality: first.modality ?? null,
+      series_number: first.seriesNumber ?? null,
+      series_description: first.seriesDescription ?? null,
+      number_of_instances: source?.files.length ?? written.length,
+      instances_written: written.length,
+      rows: first.rows ?? null,
+      columns: first.columns ?? null,
+      de_identified: state.settings.mode === "deidentify",
+      instances: instances.map((w) => ({ sop_instance_uid: w.header.sopInstanceUID ?? null, instance_number: w.header.instanceNumber ?? null, file: w.outputKey })),
+    });
+  },
+};
+
+/** The run's end (the root's metadata step runs after every subject). */
+export const batchImporter: Importer = {
+  describe: "run summary",
+  async importMetadata(ctx) {
+    await finishRun(ctx);
+  },
+};
+
+export async function finishRun(ctx: ItemContext): Promise<void> {
+  const state = dicomRun(ctx.run);
+  if (state.finished) return;
+  state.finished = true;
+  if (state.mappingsDir && !ctx.run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
+  state.tracking?.finish({ completed: state.completed, failed: state.failed });
+  state.notifier?.digest({
+    input: ctx.run.input.location,
+    output: ctx.run.output.location,
+    completed: state.completed,
+    failed: state.failed,
+    files: [...state.fileIds.keys()].sort(),
+    failures: ctx.run.summary.failures.map((f) => ({ file: f.entityPath, code: f.code, message: f.message })),
+  });
+  await state.notifier?.flush();
+  state.tracking?.close();
+}

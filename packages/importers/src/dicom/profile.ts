@@ -1,0 +1,93 @@
+/**
+ * The `dicom` profile, declared as data like `cryoet`: batch (the input, one item) -> subject
+ * (PatientID) -> study (StudyInstanceUID) -> series (SeriesInstanceUID) -> instance (a file).
+ * Subject above study follows the DICOM information model (a patient has studies). Every level
+ * is found by `dicom_series`; the `prepare` hook checks secret and paths before anything is
+ * written and opens the tracking database.
+ */
+import { defineProfile, finderRegistry, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
+import { builtinFinders } from "@ingestkit/finders";
+import { dicomSeriesFinder } from "./finder.js";
+import { batchImporter, instanceImporter, seriesImporter } from "./importers.js";
+import { loadLookup } from "./lookup.js";
+import { ATTRIBUTE_VAR_NAMES } from "./naming.js";
+import { WebhookNotifier } from "./notify.js";
+import { DicomRunState, setDicomRun } from "./run-state.js";
+import { dicomSchema } from "./schema.js";
+import { readDicomSettings, readSecret, resolveOutsidePath } from "./settings.js";
+import { Tracking } from "./tracking.js";
+
+const scanned = (): EntityEntry[] => [{ metadata: {}, sources: [{ dicom_series: {} }], index: -1 }];
+
+const tree: EntityTypeSpec = {
+  key: "batch",
+  plural: "batches",
+  hasMetadata: true,
+  importer: batchImporter,
+  finders: ["literal"],
+  defaultEntries: [{ metadata: {}, sources: [{ literal: { value: ["input"] } }], index: -1 }],
+  children: [
+    {
+      key: "subject",
+      plural: "subjects",
+      hasMetadata: false,
+      importer: {},
+      finders: ["dicom_series"],
+      defaultEntries: scanned(),
+      children: [
+        {
+          key: "study",
+          plural: "studies",
+          hasMetadata: false,
+          importer: {},
+          finders: ["dicom_series"],
+          defaultEntries: scanned(),
+          children: [
+            {
+              key: "series",
+              plural: "series",
+              hasMetadata: true,
+              importer: seriesImporter,
+              finders: ["dicom_series"],
+              defaultEntries: scanned(),
+              children: [{ key: "instance", plural: "instances", hasMetadata: false, importer: instanceImporter, finders: ["dicom_series"], defaultEntries: scanned() }],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+/** Reads the settings, checks the secret and the outside-OUTPUT paths, then opens tracking and notifiers. */
+async function prepare(run: RunContext): Promise<void> {
+  const config = run.config;
+  const settings = readDicomSettings(config);
+  const roots = { output: run.output.location, input: run.input.location, configDir: config.dir };
+  const mappingsDir = settings.mappings ? resolveOutsidePath(settings.mappings.dir, "dicom.mappings.dir", roots, config, ["dicom", "mappings", "dir"]) : undefined;
+  const dbPath = settings.trackingDb ? resolveOutsidePath(settings.trackingDb, "dicom.tracking.db", roots, config, ["dicom", "tracking", "db"]) : undefined;
+  const secret = settings.mode === "deidentify" ? readSecret(settings) : undefined;
+  const lookup = settings.lookup ? loadLookup(config, settings.lookup) : undefined;
+  const tracking = dbPath && !run.dryRun ? new Tracking(dbPath, { config: config.file, input: run.input.location, output: run.output.location }) : undefined;
+  const notifier = settings.webhooks.length && !run.dryRun ? new WebhookNotifier(settings.webhooks, run.log) : undefined;
+  setDicomRun(run, new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier));
+}
+
+export function createDicomProfile(): Profile {
+  return defineProfile(
+    "dicom",
+    [tree],
+    finderRegistry([...builtinFinders.values(), dicomSeriesFinder]),
+    {
+      prepare,
+      varNames(type) {
+        return type.key === "instance" ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp"], open: true, why: "source path and lookup variables" } : { names: [] };
+      },
+    },
+    dicomSchema(),
+  );
+}
+
+export function isDicomConfig(config: { data: Record<string, unknown> }): boolean {
+  return config.data.dicom !== undefined;
+}

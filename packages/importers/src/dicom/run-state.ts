@@ -1,0 +1,67 @@
+/**
+ * Run-wide state of the dicom profile, created by the profile's `prepare` hook: the settings, the
+ * secret (memory only), the accumulated re-identification mappings, the lookup table, the
+ * tracking database and the notifier. Every per-file outcome goes through here so the log, the
+ * database and the notifications agree.
+ */
+import type { RunContext } from "@ingestkit/core";
+import { mergeMappings, type DeidMappings } from "@ingestkit/formats";
+import type { LookupTable } from "./lookup.js";
+import type { Notifier } from "./notify.js";
+import type { DicomSettings } from "./settings.js";
+import type { Tracking } from "./tracking.js";
+
+export class DicomRunState {
+  readonly mappings: DeidMappings = { uids: {}, patientIds: {}, accessionNumbers: {}, dateShiftDays: {} };
+  /** source location -> pipeline file id (1-based, in sorted source order, or the tracking db id) */
+  private nextFileId = 1;
+  readonly fileIds = new Map<string, number>();
+  completed = 0;
+  failed = 0;
+  finished = false;
+
+  constructor(
+    readonly settings: DicomSettings,
+    readonly secret: string | undefined,
+    readonly mappingsDir: string | undefined,
+    readonly lookup: LookupTable | undefined,
+    readonly tracking: Tracking | undefined,
+    readonly notifier: Notifier | undefined,
+  ) {}
+
+  fileId(location: string): number {
+    let id = this.fileIds.get(location);
+    if (id === undefined) {
+      id = this.tracking?.fileId(location) ?? this.nextFileId++;
+      this.fileIds.set(location, id);
+    }
+    return id;
+  }
+
+  addMappings(m: DeidMappings): void {
+    mergeMappings(this.mappings, m);
+  }
+
+  fileFailed(location: string, code: string, message: string): void {
+    this.failed++;
+    this.tracking?.fileStatus(location, "Failed", { code, message });
+    this.notifier?.error({ file: location, code, message });
+  }
+
+  fileCompleted(location: string, outputKey: string): void {
+    this.completed++;
+    this.tracking?.fileStatus(location, "Completed", { outputKey });
+  }
+}
+
+const KEY = "dicom:run";
+
+export function setDicomRun(run: RunContext, state: DicomRunState): void {
+  run.state.set(KEY, state);
+}
+
+export function dicomRun(run: RunContext): DicomRunState {
+  const s = run.state.get(KEY);
+  if (!s) throw new Error("dicom profile state missing: the profile's prepare hook did not run");
+  return s as DicomRunState;
+}

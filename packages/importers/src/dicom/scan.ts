@@ -1,0 +1,97 @@
+/**
+ * Series discovery: walk INPUT (any layout), read only the first 64 KiB of each file, and group
+ * the DICOM files into subject (PatientID) -> study (StudyInstanceUID) -> series
+ * (SeriesInstanceUID). Files that are not DICOM (or whose header cannot be read) are reported as
+ * per-file failures with a coded error and skipped; they never stop the run. Done once per run.
+ */
+import { globStorage, type PlanNode, type RunContext } from "@ingestkit/core";
+import { DicomError, scanDicomHeader, type DicomHeader } from "@ingestkit/formats";
+import { dicomRun } from "./run-state.js";
+
+export const HEADER_PREFIX_BYTES = 64 * 1024;
+
+export interface ScannedFile {
+  key: string;
+  header: DicomHeader;
+}
+
+export interface ScannedSeries {
+  uid: string;
+  files: ScannedFile[];
+}
+
+export interface ScannedStudy {
+  uid: string;
+  series: Map<string, ScannedSeries>;
+}
+
+export interface ScannedSubject {
+  patientId: string;
+  studies: Map<string, ScannedStudy>;
+}
+
+export interface ScanResult {
+  subjects: Map<string, ScannedSubject>;
+  /** every file looked at (DICOM or not), sorted */
+  files: string[];
+  failed: number;
+}
+
+/** Name of the subject item for files without a PatientID. */
+export const NO_PATIENT_ID = "(no PatientID)";
+
+export function scanInput(run: RunContext, listGlob: string): Promise<ScanResult> {
+  return run.memo(`dicom:scan:${listGlob}`, () => doScan(run, listGlob));
+}
+
+async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
+  const keys = (await globStorage(run.input, listGlob)).sort();
+  const result: ScanResult = { subjects: new Map(), files: [], failed: 0 };
+  for (const key of keys) {
+    const st = await run.input.stat(key);
+    if (!st || st.kind === "dir") continue;
+    result.files.push(key);
+    const state = dicomRun(run);
+    state.tracking?.fileSeen(run.inputLocation(key));
+    let header: DicomHeader;
+    try {
+      const size = st.size ?? 0;
+      const bytes = size > 0 ? await run.input.readRange(key, 0, Math.min(size, HEADER_PREFIX_BYTES)) : new Uint8Array(0);
+      header = scanDicomHeader(bytes, { fileName: key, isPrefix: size > HEADER_PREFIX_BYTES });
+      if (!header.isDicom) throw new DicomError("NOT_DICOM", key, size === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
+      if (!header.seriesInstanceUID || !header.studyInstanceUID) throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
+    } catch (err) {
+      const code = err instanceof DicomError ? err.code : "UNREADABLE";
+      const message = err instanceof DicomError ? err.message : `${key}: UNREADABLE: ${(err as Error).message}`;
+      result.failed++;
+      reportFileFailure(run, key, code, message);
+      continue;
+    }
+    const pid = header.patientID ?? NO_PATIENT_ID;
+    const subject = getOr(result.subjects, pid, (): ScannedSubject => ({ patientId: pid, studies: new Map() }));
+    const study = getOr(subject.studies, header.studyInstanceUID!, (): ScannedStudy => ({ uid: header.studyInstanceUID!, series: new Map() }));
+    const series = getOr(study.series, header.seriesInstanceUID!, (): ScannedSeries => ({ uid: header.seriesInstanceUID!, files: [] }));
+    series.files.push({ key, header });
+  }
+  return result;
+}
+
+function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = make()));
+  return v;
+}
+
+/**
+ * A file that is not part of any series: one failed plan node + summary failure (so the exit code
+ * says something failed), the log line, the tracking database and the error notifier.
+ */
+export function reportFileFailure(run: RunContext, key: string, code: string, message: string): void {
+  const entityPath = `file ${key}`;
+  const node: PlanNode = { type: "file", name: key, entityPath, sources: [run.inputLocation(key)], writes: [], status: "failed", steps: [], error: { code, message }, children: [] };
+  run.plan.push(node);
+  run.summary.failed++;
+  run.summary.failures.push({ entityPath, step: "scan", code, message });
+  run.log.error(`${entityPath}: skipped: ${message} [${code}]`);
+  dicomRun(run).fileFailed(run.inputLocation(key), code, message);
+}
