@@ -8,17 +8,23 @@ import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { convert, formatRetryEvent, IngestError, isS3Url, joinKey, readConfig, StorageOpener, type Logger } from "@ingestkit/core";
 import { profileForConfig, validateConfigFile } from "@ingestkit/importers";
+import { captureProcessWarnings, JsonLog } from "./json-log.js";
+import { ProgressLine, wantsProgress, type ProgressStream } from "./progress.js";
 import { renderPlan, renderSummary, renderValidation } from "./render.js";
+import { reportCommand, type ReportOptions } from "./report.js";
 import { extractSelectionFlags } from "./selection-args.js";
 
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The stream behind `stderr`, for the progress line when it is a terminal. */
+  stderrStream?: ProgressStream;
 }
 
 const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
   stderr: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
+  stderrStream: process.stderr,
 };
 
 export const VERSION = "0.1.0";
@@ -60,6 +66,7 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .option("--concurrency <n>", "runs processed at once (default: the number of cores)", parsePositiveInt)
     .addOption(new Option("--local-fs", "accepted for compatibility: local paths are detected").hideHelp())
     .option("-q, --quiet", "only print failures and the summary")
+    .addOption(new Option("--log-format <format>", "stderr format: text, or json (one event per line)").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
       `
@@ -85,6 +92,16 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
       exitCode = await validateCommand(paths, opts, io);
     });
 
+  program
+    .command("report")
+    .description("Print a digest of a dicom tracking database (new files, counts per status, failures).")
+    .requiredOption("--db <path>", "tracking database (dicom.tracking.db of the config)")
+    .option("--since <iso>", "only runs, new files and failures since this ISO 8601 time")
+    .option("--json", "print the digest as JSON")
+    .action((opts: ReportOptions) => {
+      exitCode = reportCommand(opts, io.stdout);
+    });
+
   try {
     await program.parseAsync(selection.rest, { from: "user" });
   } catch (err) {
@@ -108,6 +125,11 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
+/**
+ * `convert`. With --log-format json, stderr stays JSON lines from start to end: Node's process
+ * warnings become `log` events and an error that ends the command (bad config, missing input)
+ * a `fatal` event with its code, instead of text.
+ */
 async function convertCommand(
   configFile: string,
   input: string,
@@ -116,15 +138,42 @@ async function convertCommand(
   sel: ReturnType<typeof extractSelectionFlags>,
   io: CliIO,
 ): Promise<number> {
+  const jsonLog = opts.logFormat === "json" ? new JsonLog((line) => io.stderr(line)) : undefined;
+  const restoreWarnings = jsonLog ? captureProcessWarnings(jsonLog) : undefined;
+  try {
+    return await runConvert(configFile, input, output, opts, sel, io, jsonLog);
+  } catch (err) {
+    if (!jsonLog || !(err instanceof IngestError)) throw err;
+    jsonLog.event({ event: "fatal", code: err.code, message: err.format() });
+    return err.code === "USAGE" ? 2 : 1;
+  } finally {
+    restoreWarnings?.();
+  }
+}
+
+async function runConvert(
+  configFile: string,
+  input: string,
+  output: string,
+  opts: Record<string, unknown>,
+  sel: ReturnType<typeof extractSelectionFlags>,
+  io: CliIO,
+  jsonLog: JsonLog | undefined,
+): Promise<number> {
   const json = !!opts.json;
   const quiet = !!opts.quiet;
   const config = await readConfig(configFile);
   const profile = profileForConfig(config);
-  const logger: Logger = {
-    info: (m) => !quiet && !json && io.stderr(m),
-    warn: (m) => io.stderr(`warning: ${m}`),
-    error: (m) => io.stderr(`error: ${m}`),
-  };
+  // stderr: JSON events (--log-format json), or text lines with a progress line on a terminal
+  const progress = !jsonLog && !json && !quiet && !opts.dryRun && wantsProgress(io.stderrStream) ? new ProgressLine(io.stderrStream) : undefined;
+  const say = (m: string) => (progress ? progress.println(m) : io.stderr(m));
+  const logger: Logger = jsonLog
+    ? { info: (m) => jsonLog.log("info", m), warn: (m) => jsonLog.log("warning", m), error: (m) => jsonLog.log("error", m) }
+    : {
+        info: (m) => !quiet && !json && say(m),
+        warn: (m) => say(`warning: ${m}`),
+        error: (m) => say(`error: ${m}`),
+      };
   if (!isS3Url(input)) {
     const inputStat = await stat(input).catch(() => undefined);
     if (!inputStat?.isDirectory()) throw new IngestError("USAGE", `input folder not found: ${input}`);
@@ -133,7 +182,7 @@ async function convertCommand(
   const prefix = typeof sc.source_prefix === "string" ? sc.source_prefix : "";
   const opener = new StorageOpener({
     ...(typeof opts.s3Endpoint === "string" ? { s3Endpoint: opts.s3Endpoint } : {}),
-    onRetry: (e) => logger.warn(formatRetryEvent(e)),
+    onRetry: (e) => (jsonLog ? jsonLog.retry(e) : logger.warn(formatRetryEvent(e))),
   });
   const inputBase = opener.open(input);
   if (isS3Url(input) && !(await inputBase.stat(""))) throw new IngestError("USAGE", `input not found: ${input}`);
@@ -148,6 +197,7 @@ async function convertCommand(
     selection: flags,
     dryRun: !!opts.dryRun,
     logger,
+    ...(jsonLog || progress ? { onEvent: jsonLog?.event ?? progress!.onEvent } : {}),
     settings: {
       inputBase,
       httpsPrefix: opts.httpsPrefix,
@@ -156,12 +206,15 @@ async function convertCommand(
       forceOverwrite: !!opts.forceOverwrite,
       concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },
-  }).finally(() => opener.close());
+  }).finally(() => {
+    progress?.finish();
+    opener.close();
+  });
   if (json) {
     io.stdout(JSON.stringify({ dryRun: result.dryRun, input: inputStorage.location, output: outputStorage.location, summary: result.summary, plan: result.plan }, null, 2));
   } else {
     if (result.dryRun) io.stdout(renderPlan(result.plan, outputStorage.location));
-    io.stderr(renderSummary(result.summary, result.dryRun));
+    if (!jsonLog) io.stderr(renderSummary(result.summary, result.dryRun, result.elapsedMs));
   }
   return result.summary.failed > 0 ? 1 : 0;
 }

@@ -17,11 +17,29 @@ export function renderPlan(plan: PlanNode[], outputLocation: string): string {
   return lines.join("\n");
 }
 
-export function renderSummary(s: RunSummary, dryRun: boolean): string {
+/** The final summary line; with `elapsedMs`, ending in the run's wall time ("in 2.3 s"). */
+export function renderSummary(s: RunSummary, dryRun: boolean, elapsedMs?: number): string {
   const o = s.outputs;
   const files = dryRun ? `${o.written} files to write, ${o.upToDate} up to date` : `${o.written} files written (${formatBytes(o.bytes)}), ${o.upToDate} up to date`;
-  return `${dryRun ? "dry run: " : ""}${s.imported} ${dryRun ? "to import" : "imported"}, ${s.skipped} skipped, ${s.failed} failed; ${files}`;
+  const took = elapsedMs === undefined ? "" : ` in ${formatElapsed(elapsedMs)}`;
+  return `${dryRun ? "dry run: " : ""}${s.imported} ${dryRun ? "to import" : "imported"}, ${s.skipped} skipped, ${s.failed} failed; ${files}${took}`;
 }
+
+/** "0.4 s" below a minute, else "2:05" / "1:02:03". */
+export function formatElapsed(ms: number): string {
+  return ms < 59_950 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
+}
+
+/** 0:07, 12:30, 1:02:03 */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -28,6 +28,8 @@ export { Selection } from "./engine/selection.js";
 export type { SelectionFlags } from "./engine/selection.js";
 export { findItems, walkGraph } from "./engine/walk.js";
 export { convert, runClock } from "./engine/convert.js";
+export { noEvents, safeListener } from "./engine/events.js";
+export type { EntityEndEvent, EntityStartEvent, EntityStatus, FoundEvent, OutputEvent, RetryLogEvent, RunEvent, RunEventListener, RunStartEvent, SummaryEvent } from "./engine/events.js";
 export type { ConvertOptions, ConvertResult } from "./engine/convert.js";
 
 export { LocalStorage } from "./storage/local.js";

@@ -6,6 +6,7 @@ import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
 import type { Storage } from "../storage/storage.js";
 import { expandTemplate, templateFields, type TemplateVars } from "../template.js";
+import { noEvents, type RunEventListener } from "./events.js";
 import type { EntityItem } from "./item.js";
 import { joinLocation, type OutputStore, type WriteRecord } from "./output.js";
 import type { Selection } from "./selection.js";
@@ -73,6 +74,8 @@ export class RunContext {
     readonly log: Logger,
     /** Seconds since the epoch for `last_updated_at`: one clock per run, pinnable by tests. */
     readonly now: number,
+    /** Progress and log events (see events.ts). */
+    readonly emit: RunEventListener = noEvents,
   ) {}
 
   get dryRun(): boolean {

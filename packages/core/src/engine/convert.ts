@@ -7,6 +7,7 @@ import { assertValid, validateConfig } from "../config/validate.js";
 import type { Profile } from "../graph.js";
 import type { Storage } from "../storage/storage.js";
 import { RunContext, silentLogger, type Logger, type PlanNode, type RunSettings, type RunSummary } from "./context.js";
+import { safeListener, type RunEventListener } from "./events.js";
 import { Manifest } from "./manifest.js";
 import { OutputStore } from "./output.js";
 import { Selection, type SelectionFlags } from "./selection.js";
@@ -23,12 +24,16 @@ export interface ConvertOptions {
   logger?: Logger;
   /** Seconds since the epoch for `last_updated_at` (default: SOURCE_DATE_EPOCH, else now). */
   now?: number;
+  /** Progress and log events: run start, entities, outputs, summary (see events.ts). */
+  onEvent?: RunEventListener;
 }
 
 export interface ConvertResult {
   summary: RunSummary;
   plan: PlanNode[];
   dryRun: boolean;
+  /** Wall time of the run, validation included. */
+  elapsedMs: number;
 }
 
 export function runClock(): number {
@@ -38,15 +43,20 @@ export function runClock(): number {
 }
 
 export async function convert(options: ConvertOptions): Promise<ConvertResult> {
+  const started = performance.now();
+  const logger = options.logger ?? silentLogger;
+  const emit = safeListener(options.onEvent, (err) => logger.warn(`event listener failed, events stopped: ${(err as Error)?.message ?? String(err)}`));
   assertValid(validateConfig(options.config, options.profile));
   const selection = new Selection(options.profile, options.selection ?? { importEverything: true });
   const dryRun = options.dryRun ?? false;
+  const concurrency = Number(options.settings?.concurrency ?? 1);
+  emit({ event: "run-start", config: options.config.file, profile: options.profile.name, input: options.input.location, output: options.output.location, dryRun, concurrency: Number.isInteger(concurrency) && concurrency > 1 ? concurrency : 1 });
   if (!dryRun) {
     const removed = (await options.output.removeStaleTemps?.()) ?? 0;
-    if (removed) (options.logger ?? silentLogger).info(`removed ${removed} temp file${removed === 1 ? "" : "s"} left by an interrupted run`);
+    if (removed) logger.info(`removed ${removed} temp file${removed === 1 ? "" : "s"} left by an interrupted run`);
   }
   const manifest = await Manifest.load(options.output);
-  const output = new OutputStore(options.output, dryRun, { manifest, force: options.settings?.forceOverwrite === true });
+  const output = new OutputStore(options.output, dryRun, { manifest, force: options.settings?.forceOverwrite === true, onEvent: emit });
   const run = new RunContext(
     options.profile,
     options.config,
@@ -54,8 +64,9 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
     output,
     selection,
     options.settings ?? {},
-    options.logger ?? silentLogger,
+    logger,
     options.now ?? runClock(),
+    emit,
   );
   try {
     await walkGraph(run);
@@ -63,5 +74,8 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
     if (!dryRun) await manifest.save();
   }
   Object.assign(run.summary.outputs, output.stats);
-  return { summary: run.summary, plan: run.plan, dryRun: run.dryRun };
+  const elapsedMs = performance.now() - started;
+  const s = run.summary;
+  emit({ event: "summary", dryRun, imported: s.imported, skipped: s.skipped, failed: s.failed, written: s.outputs.written, upToDate: s.outputs.upToDate, bytes: s.outputs.bytes, elapsedSeconds: Math.round(elapsedMs) / 1000 });
+  return { summary: run.summary, plan: run.plan, dryRun: run.dryRun, elapsedMs };
 }

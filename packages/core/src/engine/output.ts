@@ -10,6 +10,7 @@ import { pyJsonDumps } from "../python/index.js";
 import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
 import type { Listing, Storage, StorageStat } from "../storage/storage.js";
+import type { RunEventListener } from "./events.js";
 import { fingerprint, type Manifest } from "./manifest.js";
 
 type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "copy"; from: Storage; key: string; size: number };
@@ -28,6 +29,8 @@ export interface OutputOptions {
   manifest?: Manifest;
   /** Rewrite everything, whatever the manifest says. */
   force?: boolean;
+  /** Receives one `output` event per write (or up-to-date skip). */
+  onEvent?: RunEventListener;
 }
 
 export interface OutputStats {
@@ -71,13 +74,39 @@ export class OutputStore {
     if (!(await this.upToDate(k, fp))) return false;
     record?.({ ...r, upToDate: true });
     this.stats.upToDate++;
+    this.options.onEvent?.({ event: "output", key: k, kind: r.kind, bytes: this.options.manifest?.get(k)?.size ?? 0, upToDate: true });
     return true;
   }
 
-  private async written(k: string, fp: string, size: number): Promise<void> {
+  private async written(k: string, kind: WriteRecord["kind"], fp: string | undefined, size: number): Promise<void> {
     this.stats.written++;
     if (!this.dryRun) this.stats.bytes += size;
-    await this.remember(k, fp, size);
+    this.options.onEvent?.({ event: "output", key: k, kind, bytes: size, upToDate: false });
+    if (fp) await this.remember(k, fp, size);
+  }
+
+  /**
+   * Counts an output that an importer wrote itself, object by object (a Zarr pyramid through
+   * `storage`): stats, the `output` event and the manifest entry, as for the write methods.
+   */
+  /**
+   * Counts an output an importer handles itself (a Zarr pyramid, a rendered image): found up to
+   * date (`upToDate` true) or, in a dry run, to be written.
+   */
+  noteUnwritten(key: string, upToDate: boolean): void {
+    const k = safeKey(key, "output path");
+    if (upToDate) {
+      this.stats.upToDate++;
+      this.options.onEvent?.({ event: "output", key: k, kind: "bytes", bytes: this.options.manifest?.get(k)?.size ?? 0, upToDate: true });
+    } else if (this.dryRun) this.stats.written++;
+  }
+
+  async writtenExternally(key: string, fp: string, bytes: number): Promise<void> {
+    const k = safeKey(key, "output path");
+    this.stats.written++;
+    if (!this.dryRun) this.stats.bytes += bytes;
+    this.options.onEvent?.({ event: "output", key: k, kind: "bytes", bytes, upToDate: false });
+    await this.remember(k, fp, 0);
   }
 
   get location(): string {
@@ -135,7 +164,7 @@ export class OutputStore {
     record?.({ key: k, kind });
     if (this.dryRun) this.staged.set(k, { kind: "bytes", data: bytes });
     else await this.storage.write(k, bytes);
-    await this.written(k, f, bytes.length);
+    await this.written(k, kind, f, bytes.length);
   }
 
   /** Streams `source` to `key`; with a fingerprint `fp` of what the stream is made from, an up-to-date output is not rewritten (the source is then not consumed). */
@@ -159,11 +188,7 @@ export class OutputStore {
       for await (const c of counted) chunks.push(c);
       this.staged.set(k, { kind: "bytes", data: Buffer.concat(chunks) });
     } else await this.storage.writeStream(k, counted);
-    if (fp) await this.written(k, fp, size);
-    else {
-      this.stats.written++;
-      if (!this.dryRun) this.stats.bytes += size;
-    }
+    await this.written(k, "bytes", fp, size);
   }
 
   /** Copies an object of `from` (input or output storage) to `key`. */
@@ -181,7 +206,7 @@ export class OutputStore {
       this.staged.set(k, { kind: "copy", from, key: fromKey, size: st.size });
     } else if (from === this.storage) await this.storage.copy(fromKey, k);
     else await this.storage.writeStream(k, await from.readStream(fromKey));
-    await this.written(k, fp, st.size);
+    await this.written(k, "copy", fp, st.size);
   }
 
   async stat(key: string): Promise<StorageStat | undefined> {

@@ -14,6 +14,7 @@ import { expandTemplate } from "../template.js";
 import { globStorage } from "../storage/glob.js";
 import { basenameKey, safeKey } from "../storage/paths.js";
 import { ItemContext, type PlanNode, type RunContext } from "./context.js";
+import type { EntityStatus } from "./events.js";
 import { EntityItem } from "./item.js";
 
 const FILTER_KEYS = new Set(["parent_filters", "exclude"]);
@@ -56,8 +57,10 @@ async function walkTypes(run: RunContext, types: readonly EntityType[], parent: 
       const node: PlanNode = { type: type.key, name: "*", entityPath, sources: [], writes: [], status: "failed", steps: [], error: { code: e.code, message: e.message }, children: [] };
       plan.push(node);
       recordFailure(run, entityPath, "find", e, node);
+      run.emit({ event: "entity", type: type.key, name: "*", entityPath, status: "failed", written: 0, upToDate: 0, step: "find", code: e.code, message: e.message });
       continue;
     }
+    run.emit({ event: "found", type: type.key, plural: type.plural, parentPath: parent?.entityPath ?? "", count: items.length, concurrent: !!type.concurrent });
     const concurrency = type.concurrent ? concurrencyOf(run) : 1;
     if (concurrency === 1) {
       for (const item of items) await walkItem(run, item, plan);
@@ -95,8 +98,10 @@ async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[], pla
     node.status = "skipped";
     if (keep.why) node.note = keep.why;
     run.summary.skipped++;
+    entityEnded(run, node, "skipped");
     return;
   }
+  run.emit({ event: "entity-start", type: type.key, name: item.name, entityPath: item.entityPath });
   const ctx = new ItemContext(run, item, node);
   const importing = run.selection.toImport.has(type.key) && item.allowImport;
   const metadata = run.selection.metadataImport.has(type.key) && type.hasMetadata && item.allowImport;
@@ -110,6 +115,7 @@ async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[], pla
     }
   } catch (err) {
     fail(run, node, item, step, err);
+    entityEnded(run, node, "failed", step);
     return;
   }
   await walkTypes(run, type.children, item, node.children);
@@ -119,6 +125,7 @@ async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[], pla
       node.steps.push("metadata");
     } catch (err) {
       fail(run, node, item, "metadata", err);
+      entityEnded(run, node, "failed", "metadata");
       return;
     }
   }
@@ -128,6 +135,30 @@ async function walkItem(run: RunContext, item: EntityItem, plan: PlanNode[], pla
   } else if (!item.allowImport && (importing || run.selection.toImport.has(type.key))) {
     run.summary.skipped++;
   }
+  entityEnded(run, node, endStatus(run, item, node));
+}
+
+/** The status an entity event reports for an item that did not fail. */
+function endStatus(run: RunContext, item: EntityItem, node: PlanNode): EntityStatus {
+  if (node.steps.length > 0) {
+    if (run.dryRun) return "planned";
+    return node.writes.length > 0 && node.writes.every((w) => w.upToDate) ? "up-to-date" : "imported";
+  }
+  return item.allowImport ? "iterated" : "reference";
+}
+
+function entityEnded(run: RunContext, node: PlanNode, status: EntityStatus, step?: string): void {
+  const upToDate = node.writes.filter((w) => w.upToDate).length;
+  run.emit({
+    event: "entity",
+    type: node.type,
+    name: node.name,
+    entityPath: node.entityPath,
+    status,
+    written: node.writes.length - upToDate,
+    upToDate,
+    ...(status === "failed" && node.error ? { step: step ?? "item", code: node.error.code, message: node.error.message } : {}),
+  });
 }
 
 const nodes = new WeakMap<EntityItem, PlanNode>();

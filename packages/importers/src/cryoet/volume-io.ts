@@ -170,14 +170,18 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
     const fpStable = fingerprint("volume", o.kind, o.sourceKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, python.pyRepr(o.voxelSpacing, true));
     const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
     const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
+    const note = (key: string, upToDate: boolean) => {
+      ctx.record({ key, kind: "bytes", from: o.sourceLocation, ...(upToDate ? { upToDate: true } : {}) });
+      ctx.output.noteUnwritten(key, upToDate);
+    };
     if (ctx.run.dryRun || (mrcUpToDate && zarrUpToDate)) {
-      if (writeMrc) ctx.record({ key: mrcKey, kind: "bytes", from: o.sourceLocation, ...(mrcUpToDate ? { upToDate: true } : {}) });
-      if (writeZarr) ctx.record({ key: zarrKey, kind: "bytes", from: o.sourceLocation, ...(zarrUpToDate ? { upToDate: true } : {}) });
+      if (writeMrc) note(mrcKey, mrcUpToDate);
+      if (writeZarr) note(zarrKey, zarrUpToDate);
       return outputs;
     }
     await convert(ctx, reader, o, { mrcKey, zarrKey, writeMrc: writeMrc && !mrcUpToDate, writeZarr: writeZarr && !zarrUpToDate, fp: fpStable });
-    if (writeMrc && mrcUpToDate) ctx.record({ key: mrcKey, kind: "bytes", from: o.sourceLocation, upToDate: true });
-    if (writeZarr && zarrUpToDate) ctx.record({ key: zarrKey, kind: "bytes", from: o.sourceLocation, upToDate: true });
+    if (writeMrc && mrcUpToDate) note(mrcKey, true);
+    if (writeZarr && zarrUpToDate) note(zarrKey, true);
     return outputs;
   } finally {
     await reader.close();
@@ -243,9 +247,7 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
         workers: Math.min(availableParallelism(), 4),
       });
       ctx.record({ key: w.zarrKey, kind: "bytes", from: o.sourceLocation });
-      await ctx.output.remember(w.zarrKey, w.fp, 0);
-      ctx.output.stats.written += 1;
-      ctx.output.stats.bytes += result.storedBytes;
+      await ctx.output.writtenExternally(w.zarrKey, w.fp, result.storedBytes);
     }
     await feed.done();
     if (mrc) {

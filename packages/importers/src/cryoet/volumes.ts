@@ -227,9 +227,10 @@ export const keyImageImporter: Importer = {
     const location = tomo.found.storage === "output" ? ctx.run.outputLocation(tomoKey) : ctx.run.inputLocation(tomoKey);
     const st = await storage.stat(tomoKey);
     const fp = fingerprint("key-image", kind, tomoKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null);
-    if (ctx.run.dryRun || (await ctx.output.upToDate(key, fp))) {
-      ctx.record({ key, kind: "bytes", from: location, ...(ctx.run.dryRun ? {} : { upToDate: true }) });
-      if (!ctx.run.dryRun) ctx.output.stats.upToDate++;
+    const upToDate = await ctx.output.upToDate(key, fp);
+    if (ctx.run.dryRun || upToDate) {
+      ctx.record({ key, kind: "bytes", from: location, ...(upToDate ? { upToDate: true } : {}) });
+      ctx.output.noteUnwritten(key, upToDate);
       return;
     }
     // one render per tomogram serves its four key images
