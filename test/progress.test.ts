@@ -156,8 +156,19 @@ describe("convert on a terminal", () => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const io = { stdout: (t: string) => stdout.push(t), stderr: (t: string) => (tty ? tty.write(t.endsWith("\n") ? t : t + "\n") : stderr.push(t)), ...(tty ? { stderrStream: tty } : {}) };
-    const code = await run(["convert", join(ROOT, "dataset_configs", "demo.yaml"), input, join(tempDir(), "out"), "--concurrency", "2", ...extra], io);
-    return { code, stdout, stderr };
+    // as on a developer's terminal: CI=true (set by .ci/run) and TERM=dumb turn the line off
+    const saved = { CI: process.env.CI, TERM: process.env.TERM };
+    delete process.env.CI;
+    process.env.TERM = "xterm-256color";
+    try {
+      const code = await run(["convert", join(ROOT, "dataset_configs", "demo.yaml"), input, join(tempDir(), "out"), "--concurrency", "2", ...extra], io);
+      return { code, stdout, stderr };
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   }
 
   it("draws the progress line, ends it, then prints the summary with the elapsed time", async () => {
