@@ -212,6 +212,17 @@ describe("S3Storage writes", () => {
     await copyBetween(local, "from-s3/a.bin", s, "from-local/a.bin");
     expect(sha(await s.read("from-local/a.bin"))).toBe(sha(data));
   });
+
+  it("copies server-side between buckets of one endpoint; other storages are left to the caller", async () => {
+    const a = await freshStorage("in");
+    const b = await freshStorage("out/deep");
+    const data = bytes(200_000, 9);
+    await a.write("src/x.bin", data);
+    expect(await b.copyFromStorage(a, "src/x.bin", "copied/x.bin")).toBe(true);
+    expect(sha(await b.read("copied/x.bin"))).toBe(sha(data));
+    expect(await codeOf(b.copyFromStorage(a, "src/missing.bin", "copied/y.bin"))).toBe("SOURCE_MISSING");
+    expect(await b.copyFromStorage(new LocalStorage(tempDir()), "x", "y")).toBe(false);
+  });
 });
 
 describe("S3Storage deletes", () => {

@@ -205,7 +205,7 @@ export class OutputStore {
     if (this.dryRun) {
       this.staged.set(k, { kind: "copy", from, key: fromKey, size: st.size });
     } else if (from === this.storage) await this.storage.copy(fromKey, k);
-    else await this.storage.writeStream(k, await from.readStream(fromKey));
+    else if (!(await this.storage.copyFromStorage?.(from, fromKey, k))) await this.storage.writeStream(k, await from.readStream(fromKey));
     await this.written(k, "copy", fp, st.size);
   }
 

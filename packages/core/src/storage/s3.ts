@@ -160,27 +160,41 @@ export class S3Storage implements Storage {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    const from = this.objectKey(fromKey);
+    await this.copyObject(this, fromKey, toKey);
+  }
+
+  /**
+   * Server-side copy from another S3Storage on the same endpoint (same client): the bytes never
+   * pass through this process. Returns false when `from` is not such a storage.
+   */
+  async copyFromStorage(from: Storage, fromKey: string, toKey: string): Promise<boolean> {
+    if (!(from instanceof S3Storage) || from.client !== this.client) return false;
+    await this.copyObject(from, fromKey, toKey);
+    return true;
+  }
+
+  private async copyObject(source: S3Storage, fromKey: string, toKey: string): Promise<void> {
+    const from = source.objectKey(fromKey);
     const to = this.objectKey(toKey);
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: copySource(this.bucket, from) }));
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: copySource(source.bucket, from) }));
     } catch (err) {
       const name = errorName(err);
       if (name === "EntityTooLarge" || name === "InvalidRequest") {
         // CopyObject stops at 5 GiB; larger objects go through a streamed multipart upload
-        await this.writeStream(toKey, await this.readStream(fromKey));
+        await this.writeStream(toKey, await source.readStream(fromKey));
         return;
       }
       if (isNotFound(err)) {
         // some S3-compatible servers decode CopySource differently (`+`, `&`, `?` in keys): if
         // the source does exist, stream the copy instead
-        if (errorName(err) !== "NoSuchBucket" && (await this.stat(fromKey))?.kind === "file") {
-          await this.writeStream(toKey, await this.readStream(fromKey));
+        if (errorName(err) !== "NoSuchBucket" && (await source.stat(fromKey))?.kind === "file") {
+          await this.writeStream(toKey, await source.readStream(fromKey));
           return;
         }
-        throw this.missing(fromKey, err);
+        throw source.missing(fromKey, err);
       }
-      throw this.error("IO", `cannot copy ${this.urlOf(fromKey)} to ${this.urlOf(toKey)}`, err);
+      throw this.error("IO", `cannot copy ${source.urlOf(fromKey)} to ${this.urlOf(toKey)}`, err);
     }
   }
 

@@ -38,6 +38,11 @@ export interface Storage {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deletes an object, or a whole prefix with `recursive`. Missing is not an error. */
   delete(key: string, options?: { recursive?: boolean }): Promise<void>;
+  /**
+   * Copies from another storage without streaming through this process when both sides allow it
+   * (S3 to S3 on one endpoint); false when it cannot, and the caller streams instead.
+   */
+  copyFromStorage?(from: Storage, fromKey: string, toKey: string): Promise<boolean>;
   /** Removes leftovers of writes interrupted by a crash (temp files, incomplete uploads). */
   removeStaleTemps?(): Promise<number>;
 }
