@@ -5,6 +5,7 @@
  * Events carry locations and keys, never credentials; a listener that throws is reported once
  * through the logger and never breaks the run.
  */
+import type { RetryEvent } from "../storage/retry.js";
 import type { ErrorCode } from "../errors.js";
 import type { WriteRecord } from "./output.js";
 
@@ -81,15 +82,9 @@ export interface OutputEvent {
   upToDate: boolean;
 }
 
-export interface RetryLogEvent {
+/** A storage retry (its `cause` is already redacted, see describeRetryCause). */
+export interface RetryLogEvent extends RetryEvent {
   event: "retry";
-  operation: string;
-  location: string;
-  attempt: number;
-  maxAttempts: number;
-  delayMs: number;
-  /** Already redacted (see describeRetryCause). */
-  cause: string;
 }
 
 export interface SummaryEvent {
