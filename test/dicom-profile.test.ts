@@ -62,6 +62,15 @@ describe("dicom profile: dataset_configs/dicom_deidentify.yaml", () => {
     expect(res.stderr).not.toContain(SECRET);
   });
 
+  it("names subjects, studies and series by their pseudonyms and new UIDs in logs and plans, never by PHI", () => {
+    expect(res.stderr + res.stdout).not.toMatch(/PHI-PAT/);
+    const plan = cli(["convert", CONFIG, input, join(tempDir(), "dry"), "--import-everything", "--dry-run", "--json"], env);
+    expect(plan.stdout).not.toMatch(/PHI-PAT/);
+    const subjects = JSON.parse(plan.stdout).plan.flatMap((n: any) => n.children).filter((n: any) => n.type === "subject").map((n: any) => n.name);
+    expect(subjects).toHaveLength(2);
+    for (const s of subjects) expect(s).toMatch(/^P[0-9A-F]{16}$/);
+  });
+
   it("writes 12 de-identified instances and 4 series metadata files, nothing partial", () => {
     const tree = readTree(out);
     const dcm = [...tree.keys()].filter((k) => k.endsWith(".dcm"));

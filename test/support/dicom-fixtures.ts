@@ -60,6 +60,12 @@ export interface FixtureSpec {
   series: number;
   instance: number;
   instancesInSeries: number;
+  /** default "CT" (the SOP class stays CT Image Storage) */
+  modality?: string;
+  /** varies the pixel values (default 0): two specs differing only here have different pixel hashes */
+  pixelSeed?: number;
+  /** PatientID when it should differ from `patient` (which also names the patient) */
+  patientId?: string;
 }
 
 export const uidOf = {
@@ -81,7 +87,7 @@ export function buildDicom(f: FixtureSpec): Uint8Array {
     if (vr && value) dict[row.tag] = { vr, Value: value };
   });
   const pixels = new Uint8Array(SIDE * SIDE * 2);
-  for (let k = 0; k < pixels.length; k++) pixels[k] = (k * 31 + f.instance * 7 + f.series) & 0xff;
+  for (let k = 0; k < pixels.length; k++) pixels[k] = (k * 31 + f.instance * 7 + f.series + (f.pixelSeed ?? 0) * 13) & 0xff;
   const sop = (i: number) => uidOf.sop(f.study, f.series, i);
   const n = f.instancesInSeries;
   Object.assign(dict, {
@@ -89,9 +95,9 @@ export function buildDicom(f: FixtureSpec): Uint8Array {
     "00080016": { vr: "UI", Value: [CT] },
     "00080018": { vr: "UI", Value: [sop(f.instance)] },
     "00080020": { vr: "DA", Value: ["19770707"] },
-    "00080060": { vr: "CS", Value: ["CT"] },
+    "00080060": { vr: "CS", Value: [f.modality ?? "CT"] },
     "00100010": { vr: "PN", Value: [{ Alphabetic: `${f.patient}^NAME` }] },
-    "00100020": { vr: "LO", Value: [f.patient] },
+    "00100020": { vr: "LO", Value: [f.patientId ?? f.patient] },
     "0020000D": { vr: "UI", Value: [uidOf.study(f.study)] },
     "0020000E": { vr: "UI", Value: [uidOf.series(f.study, f.series)] },
     "00200011": { vr: "IS", Value: [String(f.series)] },

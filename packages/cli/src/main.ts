@@ -11,6 +11,7 @@ import { profileForConfig, validateConfigFile } from "@ingestkit/importers";
 import { captureProcessWarnings, JsonLog } from "./json-log.js";
 import { ProgressLine, wantsProgress, type ProgressStream } from "./progress.js";
 import { renderPlan, renderSummary, renderValidation } from "./render.js";
+import { exportCommand, type ExportOptions } from "./export.js";
 import { reportCommand, type ReportOptions } from "./report.js";
 import { extractSelectionFlags } from "./selection-args.js";
 
@@ -100,6 +101,19 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
     .option("--json", "print the digest as JSON")
     .action((opts: ReportOptions) => {
       exitCode = reportCommand(opts, io.stdout);
+    });
+
+  program
+    .command("export")
+    .description("Write a dated export folder (images + index.csv joined with labels) from a dicom tracking database's images table.")
+    .requiredOption("--config <file>", "the dicom config (its dicom.export section)")
+    .requiredOption("--db <path>", "tracking database with the images table (dicom.image_table)")
+    .requiredOption("--labels <csv>", "labels CSV joined on dicom.export.labels_key")
+    .requiredOption("--out <dir>", "export root; the folder written is <dir>/<YYYY-MM-DD>/")
+    .option("--date <YYYY-MM-DD>", "date of the export folder (default today, UTC; SOURCE_DATE_EPOCH pins it)")
+    .option("--json", "print the summary as JSON")
+    .action(async (opts: ExportOptions) => {
+      exitCode = await exportCommand(opts, io.stdout);
     });
 
   try {

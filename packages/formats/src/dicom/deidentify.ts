@@ -259,7 +259,12 @@ class Deidentifier {
   private shiftValues(el: DcmjsElement, warnOnOther = false): void {
     if (el.vr !== "DA" && el.vr !== "DT") {
       if (warnOnOther) this.warnings.push(`dateshift rule on a ${el.vr} attribute left it unchanged`);
-      return; // TM, timezone offsets: times of day are kept by the Modified Dates option
+      else if (this.o.retainLongitudinal === "modified" && el.vr !== "TM") {
+        // Times of day (TM) are kept by the Modified Dates option. Timezone offsets (SH) are kept only when they are
+        // offsets; anything else (e.g. an OB timestamp) cannot be shifted and would carry the true date: emptied.
+        el.Value = el.vr === "SH" ? (el.Value ?? []).filter((v) => typeof v === "string" && /^[+-]\d{4}$/.test(v.trim())) : [];
+      }
+      return;
     }
     const days = this.o.retainLongitudinal === "modified" ? this.shift : this.shiftForCustom();
     const out: unknown[] = [];

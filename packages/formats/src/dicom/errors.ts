@@ -5,7 +5,8 @@ export type DicomErrorCode =
   | "NOT_DICOM" // no "DICM" preamble and not parseable as a raw implicit-VR little-endian data set (also: empty file)
   | "TRUNCATED" // the data set ends inside an element
   | "UNREADABLE" // DICOM, but dcmjs/dicom-parser cannot read (or write) it
-  | "UNSUPPORTED_TRANSFER_SYNTAX"; // e.g. deflated explicit VR LE, which dcmjs 0.51 writes corrupt
+  | "UNSUPPORTED_TRANSFER_SYNTAX" // e.g. deflated explicit VR LE, which dcmjs 0.51 writes corrupt
+  | "STAMP_FAILED"; // a configured stamp cannot be written (no free private-creator slot, unknown VR)
 
 export class DicomError extends Error {
   override readonly name = "DicomError";

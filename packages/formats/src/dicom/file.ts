@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import dcmjs, { type DcmjsDict } from "dcmjs";
 import { deidentifyDataset, type DeidentifyOptions, type DeidentifyResult } from "./deidentify.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
+import { deidentifyFileFast } from "./fast.js";
+import { stampDataset, type Stamp } from "./stamp.js";
 import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN, scanDicomHeader } from "./scan.js";
 
 const require = createRequire(import.meta.url);
@@ -16,6 +18,10 @@ dcmjs.log.getLogger("validation.dcmjs").setLevel("silent");
 export interface DeidentifyFileOptions extends DeidentifyOptions {
   /** for error messages */
   fileName?: string;
+  /** values written after de-identification (standard attributes or private tags, see stamp.ts) */
+  stamps?: readonly Stamp[];
+  /** rewrite only the header and copy the pixel data through when possible (fast.ts). Default true. */
+  fastPath?: boolean;
 }
 
 export interface DeidentifyFileResult extends DeidentifyResult {
@@ -71,6 +77,10 @@ export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions
   }
   // Validate with the fast parser first: it reports truncation reliably (dcmjs may silently read short values).
   scanDicomHeader(input, { fileName });
+  if (options.fastPath !== false && input === bytes) {
+    const fast = deidentifyFileFast(input, options);
+    if (fast) return fast;
+  }
   let dicomDict;
   try {
     dicomDict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(input));
@@ -78,6 +88,13 @@ export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions
     throw new DicomError(looksTruncated(e) ? "TRUNCATED" : "UNREADABLE", fileName, errorMessage(e), { cause: e });
   }
   const result = deidentifyDataset(dicomDict.dict, options, dicomDict.meta, vrOf);
+  if (options.stamps?.length) {
+    try {
+      stampDataset(dicomDict.dict, options.stamps);
+    } catch (e) {
+      throw new DicomError("STAMP_FAILED", fileName, errorMessage(e), { cause: e });
+    }
+  }
   let out: ArrayBuffer;
   try {
     out = dicomDict.write();

@@ -4,7 +4,7 @@
  * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
  */
 import { IngestError, type Importer, type ItemContext } from "@ingestkit/core";
-import { deidentifyFile, DicomError, normalizeTag, scanDicomHeader, type CustomRule, type DicomHeader } from "@ingestkit/formats";
+import { deidentifyFile, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
 import { writeMappingFiles } from "./mappings.js";
 import { attributeVars, sourceVars, timestampVars } from "./naming.js";
 import { dicomRun, type DicomRunState } from "./run-state.js";
@@ -44,17 +44,39 @@ function preVars(ctx: ItemContext, state: DicomRunState, key: string, header: Di
   return vars;
 }
 
-/** Stamps become "replace:" rules of the de-identifier (applied after the profile, added when missing). */
-function stampRules(ctx: ItemContext, state: DicomRunState, vars: Record<string, unknown>): Record<string, CustomRule> {
-  const rules: Record<string, CustomRule> = {};
-  state.settings.stamps.forEach((st, i) => {
+/**
+ * The configured stamps with their values expanded. They are written after de-identification (so
+ * a private stamp survives the removal of private tags) at the top level of the data set, or
+ * alone in copy mode.
+ */
+function stampsOf(ctx: ItemContext, state: DicomRunState, vars: Record<string, unknown>): Stamp[] {
+  return state.settings.stamps.map((st, i) => {
     const value = ctx.expand(st.value, `dicom.stamp[${i}].value`, { ...ctx.item.globVars(), ...vars });
-    rules[normalizeTag(st.tag)] = `replace:${value}`;
+    const vr = st.vr ? { vr: st.vr } : {};
+    if (st.private_group !== undefined) {
+      return { privateGroup: st.private_group, privateCreator: st.private_creator ?? "", privateElement: parseInt(st.private_element ?? "10", 16), value, ...vr };
+    }
+    return { tag: st.tag ?? "", value, ...vr };
   });
-  return rules;
+}
+
+/** A PatientID missing from `patient_id_map` under `require_mapping: true` (the message never names the id). */
+class UnmappedPatientError extends IngestError {
+  readonly trackCode = "UNMAPPED_PATIENT";
+}
+
+function checkMapped(state: DicomRunState, header: DicomHeader): void {
+  const pm = state.settings.patientIdMap;
+  if (!pm?.requireMapping) return;
+  const map = state.settings.profile.patientIdMap as ReadonlyMap<string, string> | undefined;
+  const id = header.patientID?.trim();
+  if (!id || !map?.has(id)) {
+    throw new UnmappedPatientError("SOURCE_INVALID", `${id ? "PatientID is not" : "no PatientID, so not"} in dicom.deidentify.patient_id_map (${pm.file}) and require_mapping is set [UNMAPPED_PATIENT]`);
+  }
 }
 
 function codeOf(err: unknown): string {
+  if (err instanceof UnmappedPatientError) return err.trackCode;
   if (err instanceof DicomError) return err.code;
   if (err instanceof IngestError) return err.code;
   return "IMPORTER_FAILED";
@@ -71,20 +93,42 @@ export const instanceImporter: Importer = {
       const bytes = await ctx.input.read(key);
       const scanned = scanDicomHeader(bytes, { fileName: key });
       const vars = preVars(ctx, state, key, scanned);
+      const stamps = stampsOf(ctx, state, vars);
       let out: Uint8Array;
       if (state.settings.mode === "deidentify") {
-        const customRules = { ...(state.settings.profile.customRules ?? {}), ...stampRules(ctx, state, vars) };
-        const res = deidentifyFile(bytes, { ...state.settings.profile, customRules, secret: state.secret!, fileName: key });
+        checkMapped(state, scanned);
+        const res = deidentifyFile(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key });
         state.addMappings(res.mappings);
         for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
         out = res.bytes;
       } else {
-        out = bytes;
+        out = stamps.length ? stampFile(bytes, stamps, key).bytes : bytes;
       }
-      const header = state.settings.mode === "deidentify" ? scanDicomHeader(out, { fileName: key }) : scanned;
-      const outputKey = expandPath(ctx, state, state.settings.instancePath, "dicom.output.instance_path", { ...vars, ...attributeVars(header) });
+      const header = out !== bytes ? scanDicomHeader(out, { fileName: key }) : scanned;
+      const attrs: Record<string, unknown> = attributeVars(header);
+      let pixelHash: string | undefined;
+      if (state.needsPixelHash) {
+        pixelHash = pixelDataHash(out, key);
+        if (!pixelHash) throw new IngestError("SOURCE_INVALID", `no Pixel Data (7FE0,0010): the image cannot be keyed by its pixel hash [NO_PIXEL_DATA]`);
+        attrs.pixel_hash = pixelHash;
+      }
+      const outputKey = expandPath(ctx, state, state.settings.instancePath, "dicom.output.instance_path", { ...vars, ...attrs });
       await ctx.output.writeBytes(outputKey, out, ctx.record);
       writtenOf(ctx).push({ header, outputKey });
+      if (pixelHash && state.settings.imageTable && state.tracking && !ctx.run.dryRun) {
+        state.tracking.image({
+          pixelHash,
+          location,
+          ...(header.patientID !== undefined ? { patientId: header.patientID } : {}),
+          ...(header.studyDate !== undefined ? { studyDate: header.studyDate } : {}),
+          ...(header.modality !== undefined ? { modality: header.modality } : {}),
+          ...(header.rows !== undefined ? { rows: header.rows } : {}),
+          ...(header.columns !== undefined ? { columns: header.columns } : {}),
+          ...(header.sopInstanceUID !== undefined ? { sopInstanceUid: header.sopInstanceUID } : {}),
+          outputRoot: ctx.run.output.location,
+          outputKey,
+        });
+      }
       state.fileCompleted(location, outputKey);
     } catch (err) {
       const code = codeOf(err);

@@ -40,3 +40,37 @@ export function loadLookup(config: LoadedConfig, spec: { file: string; key: stri
   }
   return new LookupTable(path, spec.key, spec.column, header, records.map((r) => r.values));
 }
+
+/**
+ * `dicom.deidentify.patient_id_map`: a CSV with columns `original,pseudonym` (relative to the
+ * config) giving the replacement PatientID of known patients (e.g. trial subject ids).
+ */
+export function loadPatientIdMap(config: LoadedConfig, file: string): Map<string, string> {
+  const path = resolve(config.dir, file);
+  const where = config.position(["dicom", "deidentify", "patient_id_map", "file"]);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new IngestError("SOURCE_MISSING", `dicom.deidentify.patient_id_map.file: cannot read ${path}: ${(err as Error).message}`, where);
+  }
+  const { header, records } = parseCsvRecords(text, path.endsWith(".tsv") ? "\t" : ",");
+  if (!header.includes("original") || !header.includes("pseudonym")) {
+    throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file} needs the columns original,pseudonym (has: ${header.join(", ")})`, where);
+  }
+  const map = new Map<string, string>();
+  for (const r of records) {
+    const o = (r.values.original ?? "").trim();
+    const p = (r.values.pseudonym ?? "").trim();
+    if (!o) continue;
+    if (!p) throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file}: empty pseudonym for a patient (line ${r.line ?? "?"})`, where);
+    if (map.has(o) && map.get(o) !== p) throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file}: two pseudonyms for one patient (line ${r.line ?? "?"})`, where);
+    map.set(o, p);
+  }
+  return map;
+}
+
+/** A CSV (or .tsv) file as header + records (for `standardize-dirs export`'s labels). */
+export function readCsvTable(path: string): { header: string[]; records: Array<{ line: number; values: Record<string, string> }> } {
+  return parseCsvRecords(readFileSync(path, "utf8"), path.endsWith(".tsv") ? "\t" : ",");
+}

@@ -5,11 +5,11 @@
  * is found by `dicom_series`; the `prepare` hook checks secret and paths before anything is
  * written and opens the tracking database.
  */
-import { defineProfile, finderRegistry, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
+import { defineProfile, finderRegistry, IngestError, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
 import { dicomSeriesFinder } from "./finder.js";
 import { batchImporter, instanceImporter, seriesImporter } from "./importers.js";
-import { loadLookup } from "./lookup.js";
+import { loadLookup, loadPatientIdMap } from "./lookup.js";
 import { ATTRIBUTE_VAR_NAMES } from "./naming.js";
 import { WebhookNotifier } from "./notify.js";
 import { DicomRunState, setDicomRun } from "./run-state.js";
@@ -68,6 +68,8 @@ async function prepare(run: RunContext): Promise<void> {
   const dbPath = settings.trackingDb ? resolveOutsidePath(settings.trackingDb, "dicom.tracking.db", roots, config, ["dicom", "tracking", "db"]) : undefined;
   const secret = settings.mode === "deidentify" ? readSecret(settings) : undefined;
   const lookup = settings.lookup ? loadLookup(config, settings.lookup) : undefined;
+  if (settings.patientIdMap) settings.profile.patientIdMap = loadPatientIdMap(config, settings.patientIdMap.file);
+  if (settings.imageTable && !dbPath) throw new IngestError("USAGE", "dicom.image_table needs dicom.tracking.db (the images table lives in the tracking database)", config.position(["dicom", "image_table"]));
   const tracking = dbPath && !run.dryRun ? new Tracking(dbPath, { config: config.file, input: run.input.location, output: run.output.location }) : undefined;
   const notifier = settings.webhooks.length && !run.dryRun ? new WebhookNotifier(settings.webhooks, run.log) : undefined;
   setDicomRun(run, new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier));
@@ -81,7 +83,7 @@ export function createDicomProfile(): Profile {
     {
       prepare,
       varNames(type) {
-        return type.key === "instance" ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp"], open: true, why: "source path and lookup variables" } : { names: [] };
+        return type.key === "instance" ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp", "pixel_hash"], open: true, why: "source path and lookup variables" } : { names: [] };
       },
     },
     dicomSchema(),

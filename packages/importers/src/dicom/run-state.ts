@@ -19,6 +19,8 @@ export class DicomRunState {
   completed = 0;
   failed = 0;
   finished = false;
+  /** compute the sha256 of the pixel data of every written file (`{pixel_hash}` in the instance path, or the images table) */
+  readonly needsPixelHash: boolean;
 
   constructor(
     readonly settings: DicomSettings,
@@ -27,7 +29,9 @@ export class DicomRunState {
     readonly lookup: LookupTable | undefined,
     readonly tracking: Tracking | undefined,
     readonly notifier: Notifier | undefined,
-  ) {}
+  ) {
+    this.needsPixelHash = settings.imageTable || /\{pixel_hash[}!:]/.test(settings.instancePath);
+  }
 
   fileId(location: string): number {
     let id = this.fileIds.get(location);

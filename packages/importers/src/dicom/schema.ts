@@ -54,6 +54,12 @@ export function dicomSchema(): Record<string, unknown> {
                 },
               },
               private_allow_list: { type: "array", items: tag },
+              patient_id_map: {
+                type: "object",
+                additionalProperties: false,
+                required: ["file"],
+                properties: { file: { type: "string" }, require_mapping: { type: "boolean" } },
+              },
               rules: {
                 type: "object",
                 propertyNames: tag,
@@ -82,8 +88,28 @@ export function dicomSchema(): Record<string, unknown> {
             items: {
               type: "object",
               additionalProperties: false,
-              required: ["tag", "value"],
-              properties: { tag, value: { type: "string" } },
+              required: ["value"],
+              oneOf: [{ required: ["tag"] }, { required: ["private_group", "private_creator"] }],
+              properties: {
+                tag,
+                private_group: { type: "string", pattern: "^[0-9A-Fa-f]{3}[13579BbDdFf]$" },
+                private_creator: { type: "string", minLength: 1, maxLength: 64, pattern: "^[^\\\\]*$" },
+                private_element: { type: "string", pattern: "^[0-9A-Fa-f]{2}$" },
+                vr: { type: "string", pattern: "^[A-Z]{2}$" },
+                value: { type: "string" },
+              },
+            },
+          },
+          image_table: { type: "boolean" },
+          export: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              labels_key: { type: "string", minLength: 1 },
+              image_key: { enum: ["pixel_hash", "sop_instance_uid", "output_key"] },
+              reject_column: { type: "string", minLength: 1 },
+              include_unlabelled: { type: "boolean" },
+              image_path: { type: "string", minLength: 1 },
             },
           },
           mappings: {

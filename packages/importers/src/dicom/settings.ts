@@ -10,11 +10,40 @@ import type { DeidentifyOptions } from "@ingestkit/formats";
 
 export type DicomMode = "deidentify" | "copy";
 
+/**
+ * A stamp: `tag` (a standard attribute, e.g. "(0012,0071)" Clinical Trial Series ID) or
+ * `private_group` + `private_creator` (+ `private_element`, hex 00-FF, default 10): a private tag
+ * in a free private-creator slot of the group (or the creator's existing slot).
+ */
 export interface StampSpec {
-  /** Standard attribute tag, e.g. "(0012,0071)" Clinical Trial Series ID. */
-  tag: string;
+  tag?: string;
+  private_group?: string;
+  private_creator?: string;
+  private_element?: string;
+  vr?: string;
   /** Template of the value. */
   value: string;
+}
+
+/** `deidentify.patient_id_map`: a CSV `original,pseudonym` (relative to the config). */
+export interface PatientIdMapSpec {
+  file: string;
+  /** a PatientID missing from the table fails the file (default: HMAC pseudonym) */
+  requireMapping: boolean;
+}
+
+/** `export`: how `standardize-dirs export` builds the dated export folder from the `images` table. */
+export interface ExportSpec {
+  /** column of the labels CSV holding the key (default pixel_hash) */
+  labelsKey: string;
+  /** column of the images table it is matched against: pixel_hash (default), sop_instance_uid or output_key */
+  imageKey: "pixel_hash" | "sop_instance_uid" | "output_key";
+  /** labels column whose truthy value (1/true/yes/y/x) excludes the image */
+  rejectColumn?: string;
+  /** also export images without a labels row (default false) */
+  includeUnlabelled: boolean;
+  /** template of each exported image's path inside the dated folder (default images/{pixel_hash}.dcm) */
+  imagePath: string;
 }
 
 export interface DicomSettings {
@@ -33,6 +62,10 @@ export interface DicomSettings {
   mappings?: { dir: string; format: "json" | "csv" };
   trackingDb?: string;
   webhooks: string[];
+  patientIdMap?: PatientIdMapSpec;
+  /** per-image rows (pixel hash, pseudonymous patient, study date, modality, size, output key) in the tracking db */
+  imageTable: boolean;
+  export?: ExportSpec;
 }
 
 export const DEFAULT_SECRET_ENV = "INGESTKIT_DEID_SECRET";
@@ -76,7 +109,23 @@ export function readDicomSettings(config: LoadedConfig): DicomSettings {
     stamps: Array.isArray(d.stamp) ? (d.stamp as StampSpec[]) : [],
     ...(typeof mappings.dir === "string" ? { mappings: { dir: mappings.dir, format: mappings.format === "csv" ? "csv" : "json" } } : {}),
     ...(typeof tracking.db === "string" ? { trackingDb: tracking.db } : {}),
+    ...(typeof obj(deid.patient_id_map).file === "string"
+      ? { patientIdMap: { file: obj(deid.patient_id_map).file as string, requireMapping: obj(deid.patient_id_map).require_mapping === true } }
+      : {}),
+    imageTable: d.image_table === true,
+    ...(d.export !== undefined ? { export: readExport(obj(d.export)) } : {}),
     webhooks: (Array.isArray(d.notify) ? d.notify : []).map((n) => obj(n).webhook).filter((u): u is string => typeof u === "string"),
+  };
+}
+
+function readExport(e: Record<string, unknown>): ExportSpec {
+  const imageKey = e.image_key === "sop_instance_uid" || e.image_key === "output_key" ? e.image_key : "pixel_hash";
+  return {
+    labelsKey: str(e.labels_key, "pixel_hash"),
+    imageKey,
+    ...(typeof e.reject_column === "string" ? { rejectColumn: e.reject_column } : {}),
+    includeUnlabelled: e.include_unlabelled === true,
+    imagePath: str(e.image_path, "images/{pixel_hash}.dcm"),
   };
 }
 

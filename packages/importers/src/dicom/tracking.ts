@@ -50,6 +50,20 @@ CREATE TABLE IF NOT EXISTS series (
   instances INTEGER NOT NULL,
   UNIQUE (run_id, series_uid)
 );
+CREATE TABLE IF NOT EXISTS images (
+  pixel_hash TEXT PRIMARY KEY,       -- sha256 (hex) of the PixelData value bytes
+  file_id INTEGER REFERENCES files(id),
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  patient_id TEXT,                   -- as written (pseudonymous when de-identified)
+  study_date TEXT,                   -- as written (shifted under retain_longitudinal: modified)
+  modality TEXT,
+  rows INTEGER,
+  columns INTEGER,
+  sop_instance_uid TEXT,             -- as written
+  output_root TEXT NOT NULL,         -- OUTPUT of the run
+  output_key TEXT NOT NULL,          -- the file under OUTPUT
+  updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS errors (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -69,6 +83,19 @@ export interface SeriesRow {
   seriesNumber?: number;
   modality?: string;
   instances: number;
+}
+
+export interface ImageRow {
+  pixelHash: string;
+  location: string;
+  patientId?: string;
+  studyDate?: string;
+  modality?: string;
+  rows?: number;
+  columns?: number;
+  sopInstanceUid?: string;
+  outputRoot: string;
+  outputKey: string;
 }
 
 export class Tracking {
@@ -134,6 +161,20 @@ export class Tracking {
       .run(this.runId, row.studyUid, row.seriesUid, row.outputSeriesUid ?? null, row.seriesNumber ?? null, row.modality ?? null, row.instances);
   }
 
+  /** One image row per pixel hash (the same pixels again replace the row: they are the same image). */
+  image(row: ImageRow): void {
+    const fileId = this.fileSeen(row.location);
+    this.db
+      .prepare(
+        `INSERT INTO images (pixel_hash, file_id, run_id, patient_id, study_date, modality, rows, columns, sop_instance_uid, output_root, output_key, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (pixel_hash) DO UPDATE SET file_id = excluded.file_id, run_id = excluded.run_id, patient_id = excluded.patient_id,
+         study_date = excluded.study_date, modality = excluded.modality, rows = excluded.rows, columns = excluded.columns,
+         sop_instance_uid = excluded.sop_instance_uid, output_root = excluded.output_root, output_key = excluded.output_key, updated_at = excluded.updated_at`,
+      )
+      .run(row.pixelHash, fileId, this.runId, row.patientId ?? null, row.studyDate ?? null, row.modality ?? null, row.rows ?? null, row.columns ?? null, row.sopInstanceUid ?? null, row.outputRoot, row.outputKey, now());
+  }
+
   /** A run-level coded error (no file). */
   error(code: string, message: string): void {
     this.db.prepare("INSERT INTO errors (run_id, file_id, code, message, at) VALUES (?, NULL, ?, ?, ?)").run(this.runId, code, message, now());
@@ -174,6 +215,32 @@ export function readDigest(path: string, since?: string): Digest {
       .prepare("SELECT f.location AS file, e.code, e.message, e.at, e.run_id FROM errors e LEFT JOIN files f ON f.id = e.file_id WHERE e.at >= ? ORDER BY e.id")
       .all(s) as Digest["failures"];
     return { db: path, since: since ?? null, runs, new_files: files.map((f) => ({ ...f, has_error: f.has_error === 1 })), counts, failures };
+  } finally {
+    db.close();
+  }
+}
+
+export interface StoredImage {
+  pixel_hash: string;
+  patient_id: string | null;
+  study_date: string | null;
+  modality: string | null;
+  rows: number | null;
+  columns: number | null;
+  sop_instance_uid: string | null;
+  output_root: string;
+  output_key: string;
+}
+
+/** Every image row, ordered by pixel hash (what `standardize-dirs export` reads). */
+export function readImages(path: string): StoredImage[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const has = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'images'").get();
+    if (!has) return [];
+    return db
+      .prepare("SELECT pixel_hash, patient_id, study_date, modality, rows, columns, sop_instance_uid, output_root, output_key FROM images ORDER BY pixel_hash")
+      .all() as StoredImage[];
   } finally {
     db.close();
   }

@@ -1,0 +1,53 @@
+// Fast path of deidentifyFile: de-identify and rewrite only the header (everything before the top-level Pixel Data
+// element) with dcmjs and copy the pixel data bytes through unchanged, instead of making dcmjs read and re-write the
+// whole file (~35 MB/s). Applies to Part 10 files in explicit or implicit VR little endian whose defined-length Pixel
+// Data element is the last element of the file; anything else (encapsulated or deflated data, big endian, elements
+// after Pixel Data, raw data sets) returns undefined and deidentifyFile falls back to the whole-file dcmjs path.
+// The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts).
+import dcmjs from "dcmjs";
+import { deidentifyDataset } from "./deidentify.js";
+import { DicomError, errorMessage } from "./errors.js";
+import { pixelDataRange } from "./pixel.js";
+import { hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN } from "./scan.js";
+import { stampDataset } from "./stamp.js";
+import { vrOf, type DeidentifyFileOptions, type DeidentifyFileResult } from "./file.js";
+
+const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+
+export function deidentifyFileFast(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyFileResult | undefined {
+  if (!hasDicmPrefix(bytes)) return undefined;
+  let px;
+  try {
+    px = pixelDataRange(bytes, options.fileName);
+  } catch {
+    return undefined; // the whole-file path reports the error with its usual code
+  }
+  if (!px || px.encapsulated || px.end !== bytes.length) return undefined;
+  if (px.transferSyntaxUID !== EXPLICIT_VR_LITTLE_ENDIAN && px.transferSyntaxUID !== IMPLICIT_VR_LITTLE_ENDIAN) return undefined;
+  const head = bytes.slice(0, px.elementOffset); // a copy: dcmjs needs an ArrayBuffer of exactly these bytes
+  let dicomDict;
+  try {
+    dicomDict = dcmjs.data.DicomMessage.readFile(head.buffer as ArrayBuffer);
+  } catch {
+    return undefined;
+  }
+  if (dicomDict.dict["7FE00010"]) return undefined;
+  const result = deidentifyDataset(dicomDict.dict, options, dicomDict.meta, vrOf);
+  if (options.stamps?.length) {
+    try {
+      stampDataset(dicomDict.dict, options.stamps);
+    } catch (e) {
+      throw new DicomError("STAMP_FAILED", options.fileName, errorMessage(e), { cause: e });
+    }
+  }
+  let header: Uint8Array;
+  try {
+    header = new Uint8Array(dicomDict.write());
+  } catch (e) {
+    throw new DicomError("UNREADABLE", options.fileName, `cannot write the de-identified data set: ${errorMessage(e)}`, { cause: e });
+  }
+  const out = new Uint8Array(header.length + (bytes.length - px.elementOffset));
+  out.set(header, 0);
+  out.set(bytes.subarray(px.elementOffset), header.length);
+  return { bytes: out, ...result };
+}
