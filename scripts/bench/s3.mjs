@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `pnpm bench:s3`: S3 -> S3 ingestion against s3rver on loopback. Generates the demo deposition
-// with 50 runs (3 frames of BENCH_S3_FRAME_BYTES each, default 1 MiB: ~150 MiB), uploads it, then
+// with 50 runs (3 frames of BENCH_S3_FRAME_BYTES each, default 1 MiB, and a small float32
+// tomogram of BENCH_S3_TOMO (default 32x96x96, 1.1 MiB) standardized to MRC + OME-Zarr + key
+// images), uploads it, then
 // ingests it bucket to bucket with the built CLI at --concurrency 1, 2, 4 and 8, and, in the same
 // run, copies the same input with Debian's `aws s3 cp --recursive` (awscli v2) between two
 // buckets of the same server (a server-side CopyObject per object), and through the client
 // (download to disk, upload). Every request goes through a counting pass-through proxy, so the
 // request counts per operation are the server's view. Wall times include process start-up.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request as httpRequest } from "node:http";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -21,6 +23,7 @@ const LAUNCHER = join(root, "test/support/s3rver-launcher.mjs");
 const AWS = "/usr/bin/aws";
 const RUNS = Number(process.env.BENCH_S3_RUNS ?? 50);
 const FRAME_BYTES = Number(process.env.BENCH_S3_FRAME_BYTES ?? 1 << 20);
+const TOMO = (process.env.BENCH_S3_TOMO ?? "32x96x96").split("x").map(Number);
 const CONCURRENCIES = (process.env.BENCH_S3_CONCURRENCY ?? "1,2,4,8").split(",").map(Number);
 const IN_BUCKET = "cryoetportal-rawdatasets-dev";
 // s3rver accepts these dummy credentials; nothing else is ever used or printed
@@ -122,6 +125,47 @@ async function aws(args, endpoint) {
   return r;
 }
 
+// everything the demo config imports, plus the tomograms and their key images (alignments and
+// annotations, which a tomogram would bring by default, belong to a later issue)
+const IMPORTS = [
+  ...["depositions", "deposition-keyphotos", "datasets", "dataset-keyphotos", "runs", "gains", "collection-metadata", "frames", "identified-objects", "voxel-spacings", "tomograms", "key-images"].map((p) => `--import-${p}`),
+  ...["deposition", "dataset", "run", "frame", "identified-object", "tomogram"].map((t) => `--import-${t}-metadata`),
+];
+
+/** A tomogram per run (deterministic values) and the demo config extended with tomograms. */
+async function withTomograms(local, runs, work) {
+  const { memoryByteSink, writeMrc } = await import(join(root, "packages/formats/dist/index.js"));
+  const [z, y, x] = TOMO;
+  for (const [r, run] of runs.entries()) {
+    const data = new Float32Array(z * y * x);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin((i + r * 7919) / 97) * 100 + ((i * 31) % 17);
+    const sink = memoryByteSink();
+    await writeMrc(sink, data, { shape: { z, y, x }, dtype: "float32", voxelSize: 13.48 });
+    writeFileSync(join(local, "deposit", run, `${run}_tomo.mrc`), sink.bytes());
+  }
+  const config = join(work, "bench-s3.yaml");
+  // the demo's voxel spacing (13.48 from its run data map) holds the tomograms
+  const tomograms = `
+tomograms:
+- metadata:
+    voxel_spacing: 13.48
+    fiducial_alignment_status: NON_FIDUCIAL
+    reconstruction_method: WBP
+    reconstruction_software: IMOD
+    processing: raw
+    tomogram_version: 1
+    offset: { x: 0, y: 0, z: 0 }
+    is_visualization_default: true
+    dates: { deposition_date: '2026-01-01', last_modified_date: '2026-01-01', release_date: '2026-01-01' }
+    authors: [ { name: Ada Lovelace, primary_author_status: true } ]
+  sources:
+  - source_glob:
+      list_glob: '{run_name}/{run_name}_tomo.mrc'
+`;
+  writeFileSync(config, readFileSync(CONFIG, "utf8") + tomograms);
+  return config;
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), "ingestkit-bench-s3-"));
   const store = join(work, "s3rver");
@@ -129,6 +173,7 @@ async function main() {
   const local = join(work, IN_BUCKET);
   const runs = Array.from({ length: RUNS }, (_, i) => `TS_${String(i + 1).padStart(2, "0")}`);
   writeDemoDeposition(local, { runs, frameBytes: FRAME_BYTES });
+  const config = await withTomograms(local, runs, work);
   const server = await startS3rver(store);
   const proxy = await startCountingProxy(server.endpoint);
   try {
@@ -144,7 +189,7 @@ async function main() {
       const bucket = `out-c${n}`;
       await aws(["s3", "mb", `s3://${bucket}`], proxy.endpoint);
       proxy.take();
-      const r = await exec(process.execPath, [CLI, "convert", CONFIG, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json"], { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint });
+      const r = await exec(process.execPath, [CLI, "convert", config, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json", ...IMPORTS], { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint });
       const counts = proxy.take();
       const lines = r.stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l));
       const summary = lines.find((e) => e.event === "summary");
