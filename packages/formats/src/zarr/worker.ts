@@ -1,29 +1,81 @@
 /**
  * A node:worker_threads pool that compresses chunks off the main thread, so encoding overlaps
- * reading and downsampling (numcodecs' WASM Blosc is single-threaded).
+ * reading and downsampling.
  *
  * The worker is an `eval` worker whose source is the string below, and it imports the numcodecs
  * module by the absolute URL resolved here: that works the same from the TypeScript sources under
  * vitest and from the compiled `dist/` (a separate `worker.js` file would not exist under vitest,
- * and Node 20 cannot run `.ts` workers). Chunk buffers are transferred, not copied.
+ * and Node 20 cannot run `.ts` workers). For Blosc lz4 (the portal's compressor) the worker gets
+ * our frame encoder (./blosc-frame.ts, with its TypeScript LZ4) as source text
+ * (`bloscFrameImpl.toString()`, a self-contained function) and needs no numcodecs. Chunk buffers
+ * are transferred, not copied; chunks in a spill file are read by the worker itself (encodeFile).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { codecModule, createInlineEncoder, type ChunkEncoder, type CompressorConfig } from "./codec.js";
+import { bloscFrameImpl } from "./blosc-frame.js";
+import { FILE_PIECE_BYTES, bloscFrameOptions, codecModule, createInlineEncoder, type ChunkEncoder, type CompressorConfig, type EncoderOptions } from "./codec.js";
 
+// esbuild (vitest) may wrap functions in __name(); harmless stand-in inside the worker.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-import(workerData.moduleUrl).then((mod) => {
-  const codec = mod.default.fromConfig(workerData.config);
-  parentPort.on("message", async (msg) => {
+const fs = require("node:fs");
+var __name = (target) => target;
+const bloscFrame = (${bloscFrameImpl.toString()})();
+const frame = workerData.frame;
+(frame ? Promise.resolve(null) : import(workerData.moduleUrl)).then((mod) => {
+  const codec = frame
+    ? { encode: (raw) => bloscFrame.encodeBloscLz4(raw, frame) }
+    : mod.default.fromConfig(workerData.config);
+  // one chunk at a time: the frame encoder awaits per stream, and interleaved chunks would all
+  // hold their buffers and finish late
+  let queue = Promise.resolve();
+  parentPort.on("message", (msg) => {
+    queue = queue.then(() => handle(msg));
+  });
+  // a chunk from a file: read piece by piece into the frame builder (zero padding after length)
+  async function encodeFile(msg) {
+    const piece = new Uint8Array(Math.max(1, Math.min(${FILE_PIECE_BYTES}, msg.nbytes)));
+    const builder = frame ? bloscFrame.createBloscFrameBuilder(msg.nbytes, frame) : null;
+    const whole = frame ? null : new Uint8Array(msg.nbytes);
+    let done = 0;
+    const fd = fs.openSync(msg.file, "r");
     try {
-      const out = await codec.encode(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-      const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+      while (done < msg.length) {
+        const want = Math.min(piece.length, msg.length - done);
+        let got = 0;
+        while (got < want) {
+          const n = fs.readSync(fd, piece, got, want - got, msg.offset + done + got);
+          if (n === 0) throw new Error(msg.file + ": short read at " + (msg.offset + done + got));
+          got += n;
+        }
+        if (builder) await builder.push(piece.subarray(0, want));
+        else whole.set(piece.subarray(0, want), done);
+        done += want;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (!builder) return codec.encode(whole);
+    piece.fill(0);
+    while (done < msg.nbytes) {
+      const n = Math.min(piece.length, msg.nbytes - done);
+      await builder.push(piece.subarray(0, n));
+      done += n;
+    }
+    return builder.finish();
+  }
+  async function handle(msg) {
+    try {
+      const out = msg.file !== undefined
+        ? await encodeFile(msg)
+        : await codec.encode(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      // a view of a larger buffer is transferred as it is (the view keeps its offset and length)
+      const owned = out.buffer.byteLength <= 2 * out.byteLength ? out : out.slice();
       parentPort.postMessage({ id: msg.id, out: owned }, [owned.buffer]);
     } catch (error) {
       parentPort.postMessage({ id: msg.id, error: String((error && error.stack) || error) });
     }
-  });
+  }
   parentPort.postMessage({ ready: true });
 }, (error) => parentPort.postMessage({ fatal: String((error && error.stack) || error) }));
 `;
@@ -48,9 +100,14 @@ export function defaultPoolSize(): number {
  * Start `size` workers encoding with `config`. Resolves once every worker has loaded its codec.
  * `encode` takes ownership of the chunk's ArrayBuffer (it is transferred to a worker).
  */
-export async function createWorkerPoolEncoder(config: CompressorConfig, size: number = defaultPoolSize()): Promise<ChunkEncoder> {
+export async function createWorkerPoolEncoder(
+  config: CompressorConfig,
+  size: number = defaultPoolSize(),
+  options: EncoderOptions = {},
+): Promise<ChunkEncoder> {
   if (config === null) return createInlineEncoder(null);
-  const moduleUrl = import.meta.resolve(codecModule(config));
+  const frame = bloscFrameOptions(config, options);
+  const moduleUrl = frame !== null ? null : import.meta.resolve(codecModule(config));
   let nextId = 0;
   let closed = false;
   let broken: Error | null = null;
@@ -58,7 +115,7 @@ export async function createWorkerPoolEncoder(config: CompressorConfig, size: nu
 
   const start = (): Promise<PoolWorker> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, config } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, config, frame } });
       const entry: PoolWorker = { worker, busy: 0, jobs: new Map() };
       const failAll = (error: Error) => {
         broken ??= error;
@@ -90,22 +147,30 @@ export async function createWorkerPoolEncoder(config: CompressorConfig, size: nu
     throw error;
   }
 
+  /** Posts one job to the least busy worker. */
+  const post = (message: (id: number) => [Record<string, unknown>, ArrayBuffer[]]): Promise<Uint8Array> => {
+    if (closed) return Promise.reject(new Error("chunk encoder pool is closed"));
+    if (broken !== null) return Promise.reject(broken);
+    let target = workers[0] as PoolWorker;
+    for (const w of workers) if (w.busy < target.busy) target = w;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      target.jobs.set(id, { resolve, reject });
+      target.busy++;
+      const [body, transfer] = message(id);
+      target.worker.postMessage(body, transfer);
+    });
+  };
+
   return {
     encode(raw: Uint8Array): Promise<Uint8Array> {
-      if (closed) return Promise.reject(new Error("chunk encoder pool is closed"));
-      if (broken !== null) return Promise.reject(broken);
-      let target = workers[0] as PoolWorker;
-      for (const w of workers) if (w.busy < target.busy) target = w;
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        target.jobs.set(id, { resolve, reject });
-        target.busy++;
+      return post((id) => {
         const transferable = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : raw.slice();
-        target.worker.postMessage(
-          { id, buffer: transferable.buffer, byteOffset: 0, byteLength: transferable.byteLength },
-          [transferable.buffer as ArrayBuffer],
-        );
+        return [{ id, buffer: transferable.buffer, byteOffset: 0, byteLength: transferable.byteLength }, [transferable.buffer as ArrayBuffer]];
       });
+    },
+    encodeFile(path: string, offset: number, length: number, nbytes: number): Promise<Uint8Array> {
+      return post((id) => [{ id, file: path, offset, length, nbytes }, []]);
     },
     async close(): Promise<void> {
       closed = true;

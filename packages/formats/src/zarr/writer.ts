@@ -9,13 +9,16 @@
  *
  * Memory is bounded whatever the volume's size: a chunk row (chunk depth × the level's whole
  * y×x plane, 1 GiB for 256-deep chunks of a 1024² float32 plane) is kept in memory only up to
- * `maxRowBytes` (default 32 MiB); a bigger row is spilled to a temporary file laid out chunk by
+ * `maxRowBytes` (default 8 MiB); a bigger row is spilled to a temporary file laid out chunk by
  * chunk (each incoming slab is cut into chunk-shaped, padded planes and written at its chunk's
- * offset), and when the row is complete each chunk is read back with one contiguous read straight
- * into the buffer that is transferred to an encoder worker. Source slabs are read
- * `readBytes` (default 16 MiB) at a time, and chunks being encoded/stored are bounded by
- * `maxBytesInFlight` (default 128 MiB, at least one chunk). What remains is per encoder worker:
- * numcodecs' WASM heap grows to about twice the largest chunk (input + output).
+ * offset), and when the row is complete the encoder reads each chunk from that file itself, 1 MiB
+ * at a time, building its Blosc frame block by block (ChunkEncoder.encodeFile, ./blosc-frame.ts),
+ * so no chunk-sized raw buffer exists; the next row waits until the encoders are done reading.
+ * (Encoders without encodeFile get the chunk read back with one contiguous read.) Source slabs are
+ * read `readBytes` (default 8 MiB) at a time, and chunks being encoded/stored are bounded by
+ * `maxBytesInFlight` (default 128 MiB of raw chunk bytes, at least one chunk; an encoded chunk is
+ * at most its raw size + 16 bytes). Per encoder worker there remain a 1 MiB read buffer, a block of
+ * shuffle scratch and numcodecs' LZ4 WASM heap (about 1 MiB: it only ever sees one ≤ 128 KiB stream).
  *
  * Write order makes a half-written pyramid unmistakable: all chunks of every array, then each
  * array's `.zarray`, then the group's `.zattrs` and finally `.zgroup`.
@@ -82,9 +85,9 @@ export interface WritePyramidOptions {
   maxBytesInFlight?: number;
   /** Planes per `readSlab` call. Default: as many as fit in `readBytes`, at most min(chunk depth, 32). */
   readDepth?: number;
-  /** Target bytes (of output dtype) per `readSlab` call when `readDepth` is not given. Default 16 MiB. */
+  /** Target bytes (of output dtype) per `readSlab` call when `readDepth` is not given. Default 8 MiB. */
   readBytes?: number;
-  /** A level's chunk row bigger than this is spilled to a temporary file (see above). Default 32 MiB. */
+  /** A level's chunk row bigger than this is spilled to a temporary file (see above). Default 8 MiB. */
   maxRowBytes?: number;
   /** Directory for spilled chunk rows. Default os.tmpdir(). */
   tmpDir?: string;
@@ -130,7 +133,7 @@ class InFlight {
   constructor(
     private readonly limit: number,
     private readonly byteLimit: number,
-    private readonly encoder: ChunkEncoder,
+    readonly encoder: ChunkEncoder,
     private readonly store: ChunkStore,
   ) {}
 
@@ -145,14 +148,28 @@ class InFlight {
 
   /** Encodes and stores `chunk`, taking ownership of its buffer (it may be transferred to a worker). */
   async submit(key: string, chunk: ZarrTypedArray): Promise<void> {
-    const bytes = chunk.byteLength;
+    await this.submitJob(key, chunk.byteLength, () => this.encoder.encode(bytesOf(chunk)));
+  }
+
+  /**
+   * Encodes (with `encode`) and stores a chunk of `bytes` raw bytes. Resolves once the job is
+   * started, with `encoded`: settled when encoding is over (succeeded or not), before the store write.
+   */
+  async submitJob(key: string, bytes: number, encode: () => Promise<Uint8Array>): Promise<{ encoded: Promise<void> }> {
     await this.reserve(bytes);
     this.bytesInFlight += bytes;
+    let encodingOver = () => {};
+    const encoded = new Promise<void>((resolve) => (encodingOver = resolve));
     const task: Promise<void> = (async () => {
-      const encoded = await this.encoder.encode(bytesOf(chunk));
-      await this.store.set(key, encoded);
+      let out: Uint8Array;
+      try {
+        out = await encode();
+      } finally {
+        encodingOver();
+      }
+      await this.store.set(key, out);
       this.chunkCount++;
-      this.storedBytes += encoded.byteLength;
+      this.storedBytes += out.byteLength;
     })()
       .catch((error: unknown) => {
         this.error ??= error;
@@ -162,6 +179,7 @@ class InFlight {
         this.pending.delete(task);
       });
     this.pending.add(task);
+    return { encoded };
   }
 
   async drain(): Promise<void> {
@@ -187,11 +205,31 @@ class InFlight {
  */
 class SpilledRow {
   private scratch: ZarrTypedArray | null = null;
+  /** Chunks of the last flushed row still being read by the encoder (straight from the file). */
+  private reading: Promise<void>[] = [];
 
   private constructor(
     private readonly dir: string,
     private readonly file: FileHandle,
   ) {}
+
+  /** The file, for encoders that read chunks from it themselves ({@link ChunkEncoder.encodeFile}). */
+  get path(): string {
+    return join(this.dir, "row");
+  }
+
+  /** Chunk (iy, ix)'s byte offset in the file and its filled length. */
+  region(level: PyramidLevel, iy: number, ix: number, filled: number, bytesPer: number): { offset: number; length: number; nbytes: number } {
+    const { shape, chunks } = level;
+    const nbytes = chunks.z * chunks.y * chunks.x * bytesPer;
+    const gridX = Math.ceil(shape.x / chunks.x);
+    return { offset: (iy * gridX + ix) * nbytes, length: filled * chunks.y * chunks.x * bytesPer, nbytes };
+  }
+
+  /** Chunks being read from the file; the next `write` waits for them (the file is reused row after row). */
+  readingUntil(encoded: Promise<void>[]): void {
+    this.reading = encoded;
+  }
 
   static async create(parent: string, label: string): Promise<SpilledRow> {
     const dir = await mkdtemp(join(parent, `ingestkit-zarr-row-${label}-`));
@@ -205,6 +243,10 @@ class SpilledRow {
 
   /** Writes planes [offset, offset + n) of `planes` (level shape) as planes `filled…` of every chunk of the row. */
   async write(level: PyramidLevel, dtype: ZarrDType, planes: ZarrTypedArray, offset: number, n: number, filled: number): Promise<void> {
+    if (this.reading.length > 0) {
+      await Promise.all(this.reading);
+      this.reading = [];
+    }
     const { shape, chunks } = level;
     const chunkPlane = chunks.y * chunks.x;
     const bytesPer = planes.BYTES_PER_ELEMENT;
@@ -258,6 +300,7 @@ class SpilledRow {
 
   async close(): Promise<void> {
     this.scratch = null;
+    await Promise.all(this.reading);
     await this.file.close().catch(() => {});
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -326,7 +369,27 @@ class LevelWriter {
   private async flushRow(): Promise<void> {
     const { shape, chunks, path } = this.level;
     const chunkVoxels = chunks.z * chunks.y * chunks.x;
-    const chunkBytes = chunkVoxels * allocate(this.dtype, 0).BYTES_PER_ELEMENT;
+    const bytesPer = allocate(this.dtype, 0).BYTES_PER_ELEMENT;
+    const chunkBytes = chunkVoxels * bytesPer;
+    const encoder = this.writes.encoder;
+    if (this.row === null && encoder.encodeFile !== undefined) {
+      // the encoder reads each chunk from the spill file piece by piece: no chunk-sized buffer here
+      const spilled = this.spilled as SpilledRow;
+      const encodeFile = encoder.encodeFile.bind(encoder);
+      const encoded: Promise<void>[] = [];
+      for (let iy = 0; iy * chunks.y < shape.y; iy++) {
+        for (let ix = 0; ix * chunks.x < shape.x; ix++) {
+          const { offset, length, nbytes } = spilled.region(this.level, iy, ix, this.filled, bytesPer);
+          const file = spilled.path;
+          const job = await this.writes.submitJob(chunkKeyV2(path, [this.rowIndex, iy, ix]), nbytes, () => encodeFile(file, offset, length, nbytes));
+          encoded.push(job.encoded);
+        }
+      }
+      spilled.readingUntil(encoded);
+      this.rowIndex++;
+      this.filled = 0;
+      return;
+    }
     for (let iy = 0; iy * chunks.y < shape.y; iy++) {
       const y0 = iy * chunks.y;
       const h = Math.min(chunks.y, shape.y - y0);
@@ -387,15 +450,17 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
 
   const workers = options.workers ?? defaultPoolSize();
   const ownEncoder = options.encoder === undefined;
+  const typesize = allocate(dtype, 0).BYTES_PER_ELEMENT; // recorded in Blosc headers, as Python does
   const encoder =
-    options.encoder ?? (workers > 0 ? await createWorkerPoolEncoder(compressor, workers) : await createInlineEncoder(compressor));
+    options.encoder ??
+    (workers > 0 ? await createWorkerPoolEncoder(compressor, workers, { typesize }) : await createInlineEncoder(compressor, { typesize }));
   const writes = new InFlight(
     positiveInt(options.maxChunksInFlight ?? 2 * Math.max(workers, 1) + 2, "maxChunksInFlight"),
     options.maxBytesInFlight ?? 128 * 2 ** 20,
     encoder,
     store,
   );
-  const spill = { maxRowBytes: options.maxRowBytes ?? 32 * 2 ** 20, tmpDir: options.tmpDir ?? tmpdir() };
+  const spill = { maxRowBytes: options.maxRowBytes ?? 8 * 2 ** 20, tmpDir: options.tmpDir ?? tmpdir() };
   let level0: LevelWriter | null = null;
 
   try {
@@ -416,7 +481,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     const plane = source.shape.y * source.shape.x;
     const planeBytes = plane * allocate(dtype, 0).BYTES_PER_ELEMENT;
     const depth = positiveInt(
-      options.readDepth ?? Math.max(1, Math.min(chunks.z, 32, Math.floor((options.readBytes ?? 16 * 2 ** 20) / planeBytes))),
+      options.readDepth ?? Math.max(1, Math.min(chunks.z, 32, Math.floor((options.readBytes ?? 8 * 2 ** 20) / planeBytes))),
       "readDepth",
     );
     const sameType = allocate(dtype, 0).constructor;
