@@ -63,6 +63,7 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .option("--no-write-mrc", "do not write MRC volumes")
     .option("--write-zarr", "write OME-Zarr volumes (default)")
     .option("--no-write-zarr", "do not write OME-Zarr volumes")
+    .addOption(new Option("--ngff-version <version>", "OME-NGFF of written volumes: 0.4 on Zarr v2 (the portal's) or 0.5 on Zarr v3").choices(["0.4", "0.5"]).default("0.4"))
     .option("--force-overwrite", "rewrite outputs even when they look up to date")
     .option("--concurrency <n>", "runs processed at once (default: the number of cores)", parsePositiveInt)
     .addOption(new Option("--local-fs", "accepted for compatibility: local paths are detected").hideHelp())
@@ -217,6 +218,7 @@ async function runConvert(
       httpsPrefix: opts.httpsPrefix,
       writeMrc: opts.writeMrc !== false,
       writeZarr: opts.writeZarr !== false,
+      ngffVersion: opts.ngffVersion,
       forceOverwrite: !!opts.forceOverwrite,
       concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },

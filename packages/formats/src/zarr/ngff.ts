@@ -9,8 +9,8 @@
  * Scales follow the reference: `round(voxel, 3)` at level 0, then ×2 per level on downsampled axes
  * (z stays for tilt series).
  *
- * Not implemented yet: NGFF 0.5 (Zarr v3 via zarrita) would put the same multiscale object, without
- * `version`, under `attributes.ome = {version: "0.5", multiscales: [...]}` of the group's `zarr.json`.
+ * NGFF 0.5 on Zarr v3 (the `ngffVersion: "0.5"` option) is written by v3-metadata.ts: the same
+ * multiscale object, without `version`, under `attributes.ome` of the group's `zarr.json`.
  */
 import type { VolumeShape, VoxelSize } from "../volume.js";
 import { PyFloat, pythonJson, pythonRound, type PyJson } from "./python-json.js";

@@ -32,6 +32,7 @@ import { levelScales, levelShapes, ngffV04Zattrs, type BlockFactors } from "./ng
 import { StreamingDownsampler, type DownsampleMethod } from "./pyramid.js";
 import type { PyJson } from "./python-json.js";
 import type { ChunkStore } from "./store.js";
+import { zarrJsonArray, zarrJsonGroupNgff05 } from "./v3-metadata.js";
 import { ZGROUP_JSON, allocate, bytesOf, chunkKeyV2, zarrayJson, type ZarrDType, type ZarrTypedArray } from "./v2-metadata.js";
 import { createWorkerPoolEncoder, defaultPoolSize } from "./worker.js";
 
@@ -64,6 +65,11 @@ export function pyramidPreset(kind: PyramidKind): PyramidPreset {
 }
 
 export interface WritePyramidOptions {
+  /**
+   * "0.4" (default): OME-NGFF 0.4 on Zarr v2, as the portal serves. "0.5": OME-NGFF 0.5 on Zarr v3
+   * (`zarr.json` documents, chunk keys `c/z/y/x`, the same chunk bytes).
+   */
+  ngffVersion?: "0.4" | "0.5";
   /** Default "tomogram". */
   kind?: PyramidKind;
   /** Number of levels including full resolution. Default 3 (100/50/25 %). */
@@ -424,6 +430,11 @@ class LevelWriter {
  * (float32 for tomograms and tilt series); each further level is downsampled from the previous one.
  */
 export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore, options: WritePyramidOptions = {}): Promise<PyramidResult> {
+  if (options.ngffVersion === "0.5") {
+    // Zarr v3 default chunk keys: `<level>/c/<z>/<y>/<x>`
+    const v2 = store;
+    store = { set: (key, bytes) => v2.set(key.replace(/^([^/]+)\/(\d+\/\d+\/\d+)$/, "$1/c/$2"), bytes) };
+  }
   const preset = pyramidPreset(options.kind ?? "tomogram");
   const chunks = options.chunks ?? preset.chunks;
   const factors = options.factors ?? preset.factors;
@@ -503,17 +514,25 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     await level0.finish();
     await writes.drain();
 
-    for (const level of levels) {
-      const zarray = zarrayJson({
-        shape: [level.shape.z, level.shape.y, level.shape.x],
-        chunks: [level.chunks.z, level.chunks.y, level.chunks.x],
-        dtype,
-        compressor: compressorJson(compressor),
-      });
-      await store.set(`${level.path}/.zarray`, new TextEncoder().encode(zarray));
+    if (options.ngffVersion === "0.5") {
+      for (const level of levels) {
+        const doc = zarrJsonArray({ shape: [level.shape.z, level.shape.y, level.shape.x], chunks: [level.chunks.z, level.chunks.y, level.chunks.x], dtype, compressor });
+        await store.set(`${level.path}/zarr.json`, new TextEncoder().encode(doc));
+      }
+      await store.set("zarr.json", new TextEncoder().encode(zarrJsonGroupNgff05(levels, options.metadata)));
+    } else {
+      for (const level of levels) {
+        const zarray = zarrayJson({
+          shape: [level.shape.z, level.shape.y, level.shape.x],
+          chunks: [level.chunks.z, level.chunks.y, level.chunks.x],
+          dtype,
+          compressor: compressorJson(compressor),
+        });
+        await store.set(`${level.path}/.zarray`, new TextEncoder().encode(zarray));
+      }
+      await store.set(".zattrs", new TextEncoder().encode(ngffV04Zattrs(levels, options.metadata)));
+      await store.set(".zgroup", new TextEncoder().encode(ZGROUP_JSON));
     }
-    await store.set(".zattrs", new TextEncoder().encode(ngffV04Zattrs(levels, options.metadata)));
-    await store.set(".zgroup", new TextEncoder().encode(ZGROUP_JSON));
   } catch (error) {
     await writes.settle();
     throw error;

@@ -167,7 +167,8 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
     const outputs: VolumeOutputs = { mrcFile: mrcKey, omezarrDir: zarrKey, scales: pyramidShapes(size, o.kind), size };
     const st = await o.sourceStorage.stat(o.sourceKey);
     // What the outputs are made of; the run clock (in the MRC label) is left out like any timestamp.
-    const fpStable = fingerprint("volume", o.kind, o.sourceKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, python.pyRepr(o.voxelSpacing, true));
+    const ngff = ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4";
+    const fpStable = fingerprint("volume", o.kind, o.sourceKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, python.pyRepr(o.voxelSpacing, true), ngff);
     const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
     const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
     const note = (key: string, upToDate: boolean) => {
@@ -242,6 +243,7 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
       await ctx.output.delete(w.zarrKey, { recursive: true });
       const store: ChunkStore = { set: (key, bytes) => ctx.output.storage.write(`${w.zarrKey}/${key}`, bytes) };
       const result = await writeOmeZarrPyramid(feed, store, {
+        ngffVersion: ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4",
         kind: o.kind,
         voxelSpacing: o.voxelSpacing,
         workers: Math.min(availableParallelism(), 4),
