@@ -258,7 +258,7 @@ print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`ingestkit-mrc-${process.pid}-`))).toEqual([]);
   });
 
-  it("--no-write-mrc / --no-write-zarr leave that output out; a dry run converts nothing", async () => {
+  it("--no-write-mrc / --no-write-zarr leave that output out; --ngff-version 0.5 writes Zarr v3; a dry run converts nothing", async () => {
     const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
     const noMrc = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { writeMrc: false } }));
     expect(existsSync(join(noMrc.dir, "out", TOMO_DIR, "TS_run1.mrc"))).toBe(false);
@@ -266,6 +266,10 @@ print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
     const noZarr = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { writeZarr: false } }));
     expect(existsSync(join(noZarr.dir, "out", TOMO_DIR, "TS_run1.zarr"))).toBe(false);
     expect(existsSync(join(noZarr.dir, "out", TOMO_DIR, "TS_run1.mrc"))).toBe(true);
+    const v3 = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ settings: { ngffVersion: "0.5" } }));
+    expect(existsSync(join(v3.dir, "out", TOMO_DIR, "TS_run1.zarr", "zarr.json"))).toBe(true);
+    expect(existsSync(join(v3.dir, "out", TOMO_DIR, "TS_run1.zarr", "0", "c", "0", "0", "0"))).toBe(true);
+    expect(existsSync(join(v3.dir, "out", TOMO_DIR, "TS_run1.zarr", ".zattrs"))).toBe(false);
     const dry = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel({ dryRun: true }));
     expect(nodes(dry.plan, "tomogram")[0]!.writes.map((w) => w.key)).toEqual([`${TOMO_DIR}/TS_run1.mrc`, `${TOMO_DIR}/TS_run1.zarr`, `${TOMO_DIR}/tomogram_metadata.json`]);
     expect(existsSync(join(dry.dir, "out", "10001"))).toBe(false);
