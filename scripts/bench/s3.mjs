@@ -23,7 +23,8 @@ const LAUNCHER = join(root, "test/support/s3rver-launcher.mjs");
 const AWS = "/usr/bin/aws";
 const RUNS = Number(process.env.BENCH_S3_RUNS ?? 50);
 const FRAME_BYTES = Number(process.env.BENCH_S3_FRAME_BYTES ?? 1 << 20);
-const TOMO = (process.env.BENCH_S3_TOMO ?? "32x96x96").split("x").map(Number);
+// BENCH_S3_TOMO=none: the files-only deposition (no volumes)
+const TOMO = process.env.BENCH_S3_TOMO === "none" ? null : (process.env.BENCH_S3_TOMO ?? "32x96x96").split("x").map(Number);
 const CONCURRENCIES = (process.env.BENCH_S3_CONCURRENCY ?? "1,2,4,8").split(",").map(Number);
 const IN_BUCKET = "cryoetportal-rawdatasets-dev";
 // s3rver accepts these dummy credentials; nothing else is ever used or printed
@@ -173,7 +174,7 @@ async function main() {
   const local = join(work, IN_BUCKET);
   const runs = Array.from({ length: RUNS }, (_, i) => `TS_${String(i + 1).padStart(2, "0")}`);
   writeDemoDeposition(local, { runs, frameBytes: FRAME_BYTES });
-  const config = await withTomograms(local, runs, work);
+  const config = TOMO ? await withTomograms(local, runs, work) : CONFIG;
   const server = await startS3rver(store);
   const proxy = await startCountingProxy(server.endpoint);
   try {
@@ -189,7 +190,7 @@ async function main() {
       const bucket = `out-c${n}`;
       await aws(["s3", "mb", `s3://${bucket}`], proxy.endpoint);
       proxy.take();
-      const r = await exec(process.execPath, [CLI, "convert", config, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json", ...IMPORTS], { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint });
+      const r = await exec(process.execPath, [CLI, "convert", config, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json", ...(TOMO ? IMPORTS : [])], { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint });
       const counts = proxy.take();
       const lines = r.stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l));
       const summary = lines.find((e) => e.event === "summary");
