@@ -15,6 +15,7 @@
  * ratio 1.29; zstd(1) 194 MB/s ratio 1.11; lz4 305 MB/s ratio 1.00. We keep the portal's Blosc lz4
  * for compatibility with existing deposits and readers. Parallelism comes from ./worker.ts.
  */
+import { loadNumcodec, type NumcodecsCodec } from "./numcodecs.js";
 import { open } from "node:fs/promises";
 import { createBloscFrameBuilder, encodeBloscLz4, type BloscLz4Options } from "./blosc-frame.js";
 import type { CompressorJson } from "./v2-metadata.js";
@@ -75,29 +76,11 @@ export function compressorJson(config: CompressorConfig): CompressorJson {
   return config === null ? null : { ...config };
 }
 
-interface NumcodecsCodec {
-  encode(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
-interface NumcodecsModule {
-  default: { fromConfig(config: Record<string, unknown>): NumcodecsCodec };
-}
-
 async function loadCodec(config: Exclude<CompressorConfig, null>): Promise<NumcodecsCodec> {
-  let mod: NumcodecsModule;
-  switch (config.id) {
-    case "blosc":
-      mod = (await import("numcodecs/blosc")) as unknown as NumcodecsModule;
-      break;
-    case "zstd":
-      mod = (await import("numcodecs/zstd")) as unknown as NumcodecsModule;
-      break;
-    case "lz4":
-      mod = (await import("numcodecs/lz4")) as unknown as NumcodecsModule;
-      break;
-    default:
-      throw new Error(`unsupported compressor ${JSON.stringify(config)}`);
-  }
-  return mod.default.fromConfig({ ...config });
+  // the writer encodes with blosc, zstd or lz4 only
+  const codec = config.id === "blosc" || config.id === "zstd" || config.id === "lz4" ? await loadNumcodec(config) : undefined;
+  if (!codec) throw new Error(`unsupported compressor ${JSON.stringify(config)}`);
+  return codec;
 }
 
 export interface EncoderOptions {

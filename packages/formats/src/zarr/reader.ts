@@ -15,6 +15,7 @@
  * the chunk depth do not decode every chunk again. For large volumes, read slabs aligned on
  * `chunks.z` (see {@link OmeZarrSource.chunks}).
  */
+import { loadNumcodec, NUMCODECS_IDS, type NumcodecsCodec } from "./numcodecs.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SlabSource, VolumeShape, VoxelArray, VoxelDType, VoxelSize } from "../volume.js";
@@ -110,35 +111,10 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Å per unit for the NGFF space units we accept. */
 const UNIT_ANGSTROM: Record<string, number> = { angstrom: 1, nanometer: 10, picometer: 0.01, micrometer: 1e4 };
 
-interface NumcodecsCodec {
-  decode(data: Uint8Array, out?: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
-interface NumcodecsModule {
-  default: { fromConfig(config: Record<string, unknown>): NumcodecsCodec };
-}
-
 async function loadDecoder(config: Record<string, unknown>, file: string): Promise<NumcodecsCodec> {
-  let mod: NumcodecsModule;
-  switch (config.id) {
-    case "blosc":
-      mod = (await import("numcodecs/blosc")) as unknown as NumcodecsModule;
-      break;
-    case "zstd":
-      mod = (await import("numcodecs/zstd")) as unknown as NumcodecsModule;
-      break;
-    case "lz4":
-      mod = (await import("numcodecs/lz4")) as unknown as NumcodecsModule;
-      break;
-    case "gzip":
-      mod = (await import("numcodecs/gzip")) as unknown as NumcodecsModule;
-      break;
-    case "zlib":
-      mod = (await import("numcodecs/zlib")) as unknown as NumcodecsModule;
-      break;
-    default:
-      throw new ZarrReadError(file, "compressor", `unsupported compressor ${JSON.stringify(config)}; supported: null, blosc, zstd, lz4, gzip, zlib`);
-  }
-  return mod.default.fromConfig({ ...config });
+  const codec = await loadNumcodec(config as { id: unknown });
+  if (!codec) throw new ZarrReadError(file, "compressor", `unsupported compressor ${JSON.stringify(config)}; supported: null, ${NUMCODECS_IDS.join(", ")}`);
+  return codec;
 }
 
 function describe(store: ChunkReader, key: string): string {
