@@ -11,6 +11,8 @@ import { tempDir, treeDigest } from "./helpers.js";
 import { cliAsync } from "./support/cli-async.js";
 import { downloadTree, uploadTree } from "./support/s3-tree.js";
 import { S3RVER_ENV, startS3rver, type S3rverHandle } from "./support/s3rver.js";
+// @ts-expect-error plain ESM helper shared with the benchmarks
+import { tomogramsSection } from "../scripts/lib/tomogram-config.mjs";
 
 const CONFIG = `
 version: 1.3.0
@@ -19,20 +21,7 @@ depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
 datasets: [ { sources: [ { literal: { value: ['10001'] } } ] } ]
 runs: [ { sources: [ { source_glob: { list_glob: 'TS_*', name_regex: '(TS_.*)' } } ] } ]
 voxel_spacings: [ { sources: [ { literal: { value: [13.48] } } ] } ]
-tomograms:
-  - metadata:
-      voxel_spacing: 13.48
-      fiducial_alignment_status: NON_FIDUCIAL
-      reconstruction_method: WBP
-      reconstruction_software: IMOD
-      processing: raw
-      tomogram_version: 1
-      offset: { x: 0, y: 0, z: 0 }
-      is_visualization_default: true
-      dates: { deposition_date: '2023-04-01', last_modified_date: '2023-06-01', release_date: '2023-06-01' }
-      authors: [ { name: A B, primary_author_status: true } ]
-    sources: [ { source_glob: { list_glob: '{run_name}/*.mrc' } } ]
-`;
+`+ tomogramsSection();
 const FLAGS = ["--import-tomograms", "--import-tomogram-metadata", "--import-key-images"];
 
 let server: S3rverHandle;

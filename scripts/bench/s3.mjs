@@ -15,6 +15,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeDemoDeposition } from "../lib/demo-deposition.mjs";
+import { tomogramsSection } from "../lib/tomogram-config.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(root, "packages/cli/bin/standardize-dirs.js");
@@ -146,23 +147,7 @@ async function withTomograms(local, runs, work) {
   }
   const config = join(work, "bench-s3.yaml");
   // the demo's voxel spacing (13.48 from its run data map) holds the tomograms
-  const tomograms = `
-tomograms:
-- metadata:
-    voxel_spacing: 13.48
-    fiducial_alignment_status: NON_FIDUCIAL
-    reconstruction_method: WBP
-    reconstruction_software: IMOD
-    processing: raw
-    tomogram_version: 1
-    offset: { x: 0, y: 0, z: 0 }
-    is_visualization_default: true
-    dates: { deposition_date: '2026-01-01', last_modified_date: '2026-01-01', release_date: '2026-01-01' }
-    authors: [ { name: Ada Lovelace, primary_author_status: true } ]
-  sources:
-  - source_glob:
-      list_glob: '{run_name}/{run_name}_tomo.mrc'
-`;
+  const tomograms = tomogramsSection("{run_name}/{run_name}_tomo.mrc");
   writeFileSync(config, readFileSync(CONFIG, "utf8") + tomograms);
   return config;
 }

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryByteSink, writeMrc } from "@ingestkit/formats";
 import { nodes, run } from "../../finders/test/harness.js";
+// @ts-expect-error plain ESM helper shared with the benchmarks
+import { tomogramsSection } from "../../../scripts/lib/tomogram-config.mjs";
 
 const PY = "/usr/bin/python3";
 
@@ -27,20 +29,7 @@ standardization_config: { deposition_id: 10301, source_prefix: src }
 depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
 runs: [ { sources: [ { literal: { value: ['TS_run1'] } } ] } ]
 voxel_spacings: [ { sources: [ { literal: { value: [13.48] } } ] } ]
-tomograms:
-  - metadata:
-      voxel_spacing: 13.48
-      fiducial_alignment_status: NON_FIDUCIAL
-      reconstruction_method: WBP
-      reconstruction_software: IMOD
-      processing: raw
-      tomogram_version: 1
-      offset: { x: 0, y: 0, z: 0 }
-      is_visualization_default: true
-      dates: { deposition_date: '2023-04-01', last_modified_date: '2023-06-01', release_date: '2023-06-01' }
-      authors: [ { name: A B, primary_author_status: true } ]
-    sources: [ { source_glob: { list_glob: '{run_name}/*.mrc' } } ]
-`;
+`+ tomogramsSection();
 const VS = "10001/TS_run1/Reconstructions/VoxelSpacing13.480";
 
 describe("tomograms (reference 6.3 items 3 and 4)", () => {
