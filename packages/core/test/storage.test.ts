@@ -515,3 +515,21 @@ describe("LocalStorage.delete never removes the root", () => {
     expect(existsSync(join(root, "keep.txt"))).toBe(true);
   });
 });
+
+describe("LocalStorage folder cache", () => {
+  it("writes again into a folder removed behind its back", async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { LocalStorage } = await import("../src/storage/local.js");
+    const root = mkdtempSync(join(tmpdir(), "ingestkit-dircache-"));
+    const st = new LocalStorage(root);
+    await st.write("a/b/one.txt", "1");
+    rmSync(join(root, "a"), { recursive: true });
+    await st.write("a/b/two.txt", "2");
+    expect(readFileSync(join(root, "a", "b", "two.txt"), "utf8")).toBe("2");
+    await st.delete("a", { recursive: true });
+    await st.write("a/b/three.txt", "3");
+    expect(readFileSync(join(root, "a", "b", "three.txt"), "utf8")).toBe("3");
+  });
+});

@@ -105,12 +105,29 @@ export class LocalStorage implements Storage {
     return createReadStream(p);
   }
 
+  /** Folders this instance has created or seen: writes of many files into one folder skip mkdir. */
+  private readonly knownDirs = new Set<string>();
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
   async write(key: string, data: Uint8Array | string): Promise<void> {
     const p = this.pathOf(key);
-    await mkdir(dirname(p), { recursive: true });
+    await this.ensureDir(dirname(p));
     const tmp = tempName(p);
     try {
-      await writeFile(tmp, data);
+      try {
+        await writeFile(tmp, data);
+      } catch (err) {
+        // the folder was removed behind our back (another process, delete()): make it again once
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        this.knownDirs.delete(dirname(p));
+        await this.ensureDir(dirname(p));
+        await writeFile(tmp, data);
+      }
       await rename(tmp, p);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -181,6 +198,7 @@ export class LocalStorage implements Storage {
   }
 
   async delete(key: string, options: { recursive?: boolean } = {}): Promise<void> {
+    this.knownDirs.clear();
     // the root itself is never deleted through a key ("" or "./" normalise to it)
     if (safeKey(key, "delete key") === "") throw new IngestError("PATH_ESCAPE", `refusing to delete the storage root ${this.root}`);
     try {
