@@ -59,6 +59,18 @@ describe("de-identification fast path", () => {
     });
   }
 
+  it("applies to a Node Buffer as storages return it (a Buffer's slice is a view, not a copy)", async () => {
+    const { deidentifyFileFast } = await import("../packages/formats/src/dicom/fast.js");
+    const bytes = buildDicom(spec(0));
+    // a Buffer inside a larger pooled ArrayBuffer, as fs reads and S3 bodies give
+    const pool = Buffer.alloc(bytes.length + 4096);
+    pool.set(bytes, 1000);
+    const asBuffer = pool.subarray(1000, 1000 + bytes.length);
+    const fast = deidentifyFileFast(asBuffer, { secret: SECRET });
+    expect(fast).toBeDefined();
+    expect(Buffer.from(fast!.bytes).equals(Buffer.from(deidentifyFile(bytes, { secret: SECRET, fastPath: false }).bytes))).toBe(true);
+  });
+
   it("output of the fast path reads in dcmdump with the pixel data intact", () => {
     const dir = tempDir("ingestkit-fast-");
     const bytes = buildDicom(spec(0));

@@ -24,7 +24,8 @@ export function deidentifyFileFast(bytes: Uint8Array, options: DeidentifyFileOpt
   }
   if (!px || px.encapsulated || px.end !== bytes.length) return undefined;
   if (px.transferSyntaxUID !== EXPLICIT_VR_LITTLE_ENDIAN && px.transferSyntaxUID !== IMPLICIT_VR_LITTLE_ENDIAN) return undefined;
-  const head = bytes.slice(0, px.elementOffset); // a copy: dcmjs needs an ArrayBuffer of exactly these bytes
+  // a copy: dcmjs needs an ArrayBuffer of exactly these bytes (Buffer#slice would be a view of the whole file)
+  const head = new Uint8Array(bytes.subarray(0, px.elementOffset));
   let dicomDict;
   try {
     dicomDict = dcmjs.data.DicomMessage.readFile(head.buffer as ArrayBuffer);
