@@ -158,7 +158,12 @@ export const seriesImporter: Importer = {
       ...(firstSource?.modality ? { modality: firstSource.modality } : {}),
       instances: source?.files.length ?? 0,
     });
-    if (state.mappingsDir && !ctx.run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
+    // mappings are saved as the run goes (at most every 2 s; the run's end always saves): a run
+    // that dies keeps most of them, and a re-run recreates the rest (they are keyed by the secret)
+    if (state.mappingsDir && !ctx.run.dryRun && Date.now() - state.mappingsSavedAt >= 2000) {
+      writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
+      state.mappingsSavedAt = Date.now();
+    }
     if (!first) return ctx.fail("SOURCE_INVALID", `no instance of series ${ctx.item.name} could be written: no series metadata`);
     const instances = [...written].sort((a, b) => (a.header.instanceNumber ?? 0) - (b.header.instanceNumber ?? 0) || (a.outputKey < b.outputKey ? -1 : 1));
     const key = expandPath(ctx, state, state.settings.seriesMetadataPath, "dicom.output.series_metadata_path", { ...timestampVars(ctx.run, state.settings.timestampFormat), ...attributeVars(first) });

@@ -19,6 +19,8 @@ export class DicomRunState {
   completed = 0;
   failed = 0;
   finished = false;
+  /** When the re-identification mappings were last saved (ms since the epoch). */
+  mappingsSavedAt = 0;
   /** compute the sha256 of the pixel data of every written file (`{pixel_hash}` in the instance path, or the images table) */
   readonly needsPixelHash: boolean;
 
