@@ -133,6 +133,15 @@ describe("dicom profile: dataset_configs/dicom_deidentify.yaml", () => {
     for (const f of walkFiles(out)) expect(f).not.toMatch(/uids|patient_ids/);
   });
 
+  it("saves every mapping at the run's end whatever is selected (--import-instances alone)", () => {
+    const only = join(work, "ONLY-INSTANCES");
+    const r = cli(["convert", CONFIG, input, only, "--import-instances"], env);
+    expect(r.code).toBe(1); // the two bad files
+    expect(walkFiles(only).filter((p) => p.endsWith(".dcm"))).toHaveLength(12);
+    expect(readFileSync(`${only}.deid-mappings/uids.json`)).toEqual(readFileSync(`${out}.deid-mappings/uids.json`));
+    expect(readFileSync(`${only}.deid-mappings/patient_ids.json`)).toEqual(readFileSync(`${out}.deid-mappings/patient_ids.json`));
+  });
+
   it("gives identical bytes for the same secret, and different UIDs for another", () => {
     const again = join(work, "AGAIN");
     const r2 = cli(["convert", CONFIG, input, again, "--import-everything"], env);

@@ -75,6 +75,11 @@ export interface Profile {
 export interface ProfileHooks {
   /** Loads what every item needs before the walk (e.g. run data maps). */
   prepare?(run: import("./engine/context.js").RunContext): Promise<void>;
+  /**
+   * Runs once after the walk, whatever was selected and even when items failed (not when `prepare`
+   * failed): saving run-wide state (re-identification mappings, tracking, notifications).
+   */
+  finish?(run: import("./engine/context.js").RunContext): Promise<void>;
   /** Extra template variables an item contributes (beyond `{type}_name/_path/_id`). */
   itemVars?(item: import("./engine/item.js").EntityItem, run: import("./engine/context.js").RunContext): Record<string, unknown>;
   /** Profile-specific config checks (after the schema), e.g. variables that can never be defined. */

@@ -21,7 +21,11 @@ const FILTER_KEYS = new Set(["parent_filters", "exclude"]);
 
 export async function walkGraph(run: RunContext): Promise<void> {
   await run.profile.hooks.prepare?.(run);
-  await walkTypes(run, run.profile.roots, undefined, run.plan);
+  try {
+    await walkTypes(run, run.profile.roots, undefined, run.plan);
+  } finally {
+    await run.profile.hooks.finish?.(run);
+  }
   // Items of concurrent types finish in any order: report failures in plan (tree) order so the
   // summary is the same whatever the concurrency.
   const ordered: typeof run.summary.failures = [];

@@ -3,7 +3,7 @@
  * `dicom.output.instance_path`; `series` writes the per-series metadata JSON and its tracking
  * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
  */
-import { IngestError, type Importer, type ItemContext } from "@ingestkit/core";
+import { IngestError, type Importer, type ItemContext, type RunContext } from "@ingestkit/core";
 import { deidentifyFile, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
 import { writeMappingFiles } from "./mappings.js";
 import { attributeVars, sourceVars, timestampVars } from "./naming.js";
@@ -187,23 +187,23 @@ export const seriesImporter: Importer = {
 export const batchImporter: Importer = {
   describe: "run summary",
   async importMetadata(ctx) {
-    await finishRun(ctx);
+    await finishRun(ctx.run);
   },
 };
 
-export async function finishRun(ctx: ItemContext): Promise<void> {
-  const state = dicomRun(ctx.run);
+export async function finishRun(run: RunContext): Promise<void> {
+  const state = dicomRun(run);
   if (state.finished) return;
   state.finished = true;
-  if (state.mappingsDir && !ctx.run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
+  if (state.mappingsDir && !run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
   state.tracking?.finish({ completed: state.completed, failed: state.failed });
   state.notifier?.digest({
-    input: ctx.run.input.location,
-    output: ctx.run.output.location,
+    input: run.input.location,
+    output: run.output.location,
     completed: state.completed,
     failed: state.failed,
     files: [...state.fileIds.keys()].sort(),
-    failures: ctx.run.summary.failures.map((f) => ({ file: f.entityPath, code: f.code, message: f.message })),
+    failures: run.summary.failures.map((f) => ({ file: f.entityPath, code: f.code, message: f.message })),
   });
   await state.notifier?.flush();
   state.tracking?.close();

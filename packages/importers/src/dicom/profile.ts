@@ -8,7 +8,7 @@
 import { defineProfile, finderRegistry, IngestError, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
 import { dicomSeriesFinder } from "./finder.js";
-import { batchImporter, instanceImporter, seriesImporter } from "./importers.js";
+import { batchImporter, finishRun, instanceImporter, seriesImporter } from "./importers.js";
 import { loadLookup, loadPatientIdMap } from "./lookup.js";
 import { ATTRIBUTE_VAR_NAMES } from "./naming.js";
 import { WebhookNotifier } from "./notify.js";
@@ -82,6 +82,8 @@ export function createDicomProfile(): Profile {
     finderRegistry([...builtinFinders.values(), dicomSeriesFinder]),
     {
       prepare,
+      // the run's end whatever was selected (e.g. --import-instances alone): mappings, tracking, digest
+      finish: finishRun,
       varNames(type) {
         return type.key === "instance" ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp", "pixel_hash"], open: true, why: "source path and lookup variables" } : { names: [] };
       },
