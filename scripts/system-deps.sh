@@ -4,7 +4,7 @@
 # dcmodify), awscli (S3 peer), yaml/jsonschema (the portal's config check, bench peer).
 # Installs only what is missing; needs root and apt-get (as on CI and the dev machines).
 set -euo pipefail
-PACKAGES=(python3-mrcfile python3-zarr python3-numcodecs python3-numpy python3-yaml python3-jsonschema dcmtk awscli)
+PACKAGES=(python3-mrcfile python3-zarr python3-numcodecs python3-numpy python3-yaml python3-jsonschema dcmtk awscli time)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

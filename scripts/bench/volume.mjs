@@ -68,7 +68,8 @@ async function child(input, out) {
     labels: ["ingestkit bench:volume"],
     extra1: reader.header.extra1,
     extra2: reader.header.extra2,
-  });
+    // as the importer stages it (and as mrcfile writes): no fsync; the rename into place is the atomic step
+  }, { fsync: false });
   // tee: every slab the pyramid writer reads also goes to the MRC (the writer reads in z order)
   const feed = {
     shape: reader.shape,
