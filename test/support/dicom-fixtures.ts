@@ -18,10 +18,18 @@ export const ORIGINAL_ROOT = "1.2.826.0.1.3680043.8.498.";
 export const MARKER_RE = /PHI[-_][0-9A-Z]+[-_]7Q/g;
 export const SIDE = 64;
 
-const marker = (tag: string, vr: string) => (vr === "CS" ? `PHI_${tag}_7Q` : `PHI-${tag}-7Q`);
-const ascii = (s: string) => new TextEncoder().encode(s.length % 2 ? `${s} ` : s).buffer;
+/** The synthetic PHI of an attribute: a marker no de-identified output may contain. */
+export const marker = (tag: string, vr: string) => (vr === "CS" ? `PHI_${tag}_7Q` : `PHI-${tag}-7Q`);
+export const ascii = (s: string) => new TextEncoder().encode(s.length % 2 ? `${s} ` : s).buffer;
+/** The date every seeded DA/DT carries (so shifted or leaked dates are easy to find). */
+export const ORIGINAL_DATE = "19770707";
 
-function seedValue(tag: string, vr: string, uid: string): unknown[] | undefined {
+/**
+ * A value of `vr` carrying PHI for attribute `tag` (shared by the engine's and the profile's
+ * tests): markers in text, ORIGINAL_DATE in dates, `uid` for UI and a referencing sequence item
+ * pointing at `refUid`; undefined for a VR we cannot synthesize.
+ */
+export function seedValue(tag: string, vr: string, uid: string, refUid = `${uid}.8`): unknown[] | undefined {
   switch (vr) {
     case "AE": case "CS": case "LO": case "LT": case "SH": case "ST": case "UC": case "UT":
       return [marker(tag, vr)];
@@ -30,9 +38,9 @@ function seedValue(tag: string, vr: string, uid: string): unknown[] | undefined 
     case "UR":
       return [`urn:${marker(tag, vr)}`];
     case "DA":
-      return ["19770707"];
+      return [ORIGINAL_DATE];
     case "DT":
-      return ["19770707070707"];
+      return [`${ORIGINAL_DATE}070707`];
     case "TM":
       return ["070707.77"];
     case "AS":
@@ -48,7 +56,7 @@ function seedValue(tag: string, vr: string, uid: string): unknown[] | undefined 
     case "OB": case "OW": case "UN":
       return [ascii(marker(tag, vr))];
     case "SQ":
-      return [{ "00081155": { vr: "UI", Value: [`${uid}.8`] }, "00100010": { vr: "PN", Value: [{ Alphabetic: marker(tag, vr) }] } }];
+      return [{ "00081155": { vr: "UI", Value: [refUid] }, "00100010": { vr: "PN", Value: [{ Alphabetic: marker(tag, vr) }] } }];
     default:
       return undefined;
   }

@@ -19,6 +19,7 @@ import {
   vrOf,
   type DeidentifyFileOptions,
 } from "../src/dicom/index.js";
+import { ascii, marker, ORIGINAL_DATE, seedValue } from "../../../test/support/dicom-fixtures.js";
 
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
@@ -31,12 +32,9 @@ const SERIES = `${ROOT}1002`;
 const FOR = `${ROOT}1003`;
 const sop = (i: number) => `${ROOT}200${i}`;
 const SECRET = "test-secret-not-for-production";
-const ORIGINAL_DATE = "19770707";
 const MARKER_RE = /PHI[-_][0-9A-Z]+[-_]7Q/g;
 const PIXELS = 512 * 512 * 2; // 512 KiB single-frame 16-bit
 
-const marker = (tag: string, vr: string) => (vr === "CS" ? `PHI_${tag}_7Q` : `PHI-${tag}-7Q`);
-const ascii = (s: string) => new TextEncoder().encode(s.length % 2 ? `${s} ` : s).buffer;
 
 interface Seeded {
   tag: string;
@@ -44,52 +42,6 @@ interface Seeded {
 }
 
 /** Fill value for a table row, or undefined when we cannot synthesize its VR. */
-function seedValue(tag: string, vr: string, uidIndex: number): unknown[] | undefined {
-  switch (vr) {
-    case "AE":
-    case "CS":
-    case "LO":
-    case "LT":
-    case "SH":
-    case "ST":
-    case "UC":
-    case "UT":
-      return [marker(tag, vr)];
-    case "PN":
-      return [{ Alphabetic: marker(tag, vr) }];
-    case "UR":
-      return [`urn:${marker(tag, vr)}`];
-    case "DA":
-      return [ORIGINAL_DATE];
-    case "DT":
-      return [`${ORIGINAL_DATE}070707`];
-    case "TM":
-      return ["070707.77"];
-    case "AS":
-      return ["077Y"];
-    case "DS":
-      return ["7.77"];
-    case "IS":
-      return ["777"];
-    case "UI":
-      return [`${ROOT}9${uidIndex}`];
-    case "US":
-    case "SS":
-    case "UL":
-    case "SL":
-    case "FL":
-    case "FD":
-      return [7];
-    case "OB":
-    case "OW":
-    case "UN":
-      return [ascii(marker(tag, vr))];
-    case "SQ":
-      return [{ "00081155": { vr: "UI", Value: [`${ROOT}8${uidIndex}`] }, "00100010": { vr: "PN", Value: [{ Alphabetic: marker(tag, vr) }] } }];
-    default:
-      return undefined;
-  }
-}
 
 function buildFile(i: number, opts: { patientId?: string } = {}): { bytes: Uint8Array; seeded: Seeded[]; skipped: string[]; pixels: Uint8Array } {
   const dict: DcmjsDict = {};
@@ -100,7 +52,7 @@ function buildFile(i: number, opts: { patientId?: string } = {}): { bytes: Uint8
     const g = row.tag.slice(0, 4);
     if (g === "0000" || g === "0002" || g === "FFFA" || g === "FFFC") return skipped.push(`${row.tag} (command/meta/signature/padding group)`);
     const vr = vrOf(row.tag);
-    const value = vr ? seedValue(row.tag, vr, idx) : undefined;
+    const value = vr ? seedValue(row.tag, vr, `${ROOT}9${idx}`, `${ROOT}8${idx}`) : undefined;
     if (!vr || !value) return skipped.push(`${row.tag} (VR ${vr ?? "unknown"})`);
     dict[row.tag] = { vr, Value: value };
     seeded.push({ tag: row.tag, vr });
