@@ -123,6 +123,38 @@ export interface PyramidResult {
   storedBytes: number;
 }
 
+/** One chunk of a chunk row: its grid position and the part of the array it covers. */
+interface ChunkBox {
+  iy: number;
+  ix: number;
+  y0: number;
+  x0: number;
+  h: number;
+  w: number;
+}
+
+/** The chunks of one chunk row (y slower than x), edge chunks clipped to the array. */
+function* chunkBoxes(shape: VolumeShape, chunks: VolumeShape): Generator<ChunkBox> {
+  for (let iy = 0; iy * chunks.y < shape.y; iy++) {
+    const y0 = iy * chunks.y;
+    for (let ix = 0; ix * chunks.x < shape.x; ix++) {
+      const x0 = ix * chunks.x;
+      yield { iy, ix, y0, x0, h: Math.min(chunks.y, shape.y - y0), w: Math.min(chunks.x, shape.x - x0) };
+    }
+  }
+}
+
+/** Copies planes [first, first + n) of full `shape.y × shape.x` planes, inside `box`, into a C-order chunk buffer. */
+function copyBox(planes: ZarrTypedArray, first: number, n: number, shape: VolumeShape, chunks: VolumeShape, box: ChunkBox, into: ZarrTypedArray): void {
+  const plane = shape.y * shape.x;
+  for (let z = 0; z < n; z++) {
+    for (let y = 0; y < box.h; y++) {
+      const from = (first + z) * plane + (box.y0 + y) * shape.x + box.x0;
+      into.set(planes.subarray(from, from + box.w) as never, (z * chunks.y + y) * chunks.x);
+    }
+  }
+}
+
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a positive integer, got ${value}`);
   return value;
@@ -258,29 +290,17 @@ class SpilledRow {
     const bytesPer = planes.BYTES_PER_ELEMENT;
     if (this.scratch === null || this.scratch.length < n * chunkPlane) this.scratch = allocate(dtype, Math.max(n, 1) * chunkPlane);
     const scratch = this.scratch;
-    const plane = shape.y * shape.x;
     const gridX = Math.ceil(shape.x / chunks.x);
-    for (let iy = 0; iy * chunks.y < shape.y; iy++) {
-      const y0 = iy * chunks.y;
-      const h = Math.min(chunks.y, shape.y - y0);
-      for (let ix = 0; ix * chunks.x < shape.x; ix++) {
-        const x0 = ix * chunks.x;
-        const w = Math.min(chunks.x, shape.x - x0);
-        if (h < chunks.y || w < chunks.x) scratch.fill(0); // padding = fill value
-        for (let z = 0; z < n; z++) {
-          for (let y = 0; y < h; y++) {
-            const from = (offset + z) * plane + (y0 + y) * shape.x + x0;
-            scratch.set(planes.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
-          }
-        }
-        const chunkBytes = chunks.z * chunkPlane * bytesPer;
-        const at = (iy * gridX + ix) * chunkBytes + filled * chunkPlane * bytesPer;
-        const length = n * chunkPlane * bytesPer;
-        let done = 0;
-        while (done < length) {
-          const { bytesWritten } = await this.file.write(bytesOf(scratch), done, length - done, at + done);
-          done += bytesWritten;
-        }
+    for (const box of chunkBoxes(shape, chunks)) {
+      if (box.h < chunks.y || box.w < chunks.x) scratch.fill(0); // padding = fill value
+      copyBox(planes, offset, n, shape, chunks, box, scratch);
+      const chunkBytes = chunks.z * chunkPlane * bytesPer;
+      const at = (box.iy * gridX + box.ix) * chunkBytes + filled * chunkPlane * bytesPer;
+      const length = n * chunkPlane * bytesPer;
+      let done = 0;
+      while (done < length) {
+        const { bytesWritten } = await this.file.write(bytesOf(scratch), done, length - done, at + done);
+        done += bytesWritten;
       }
     }
   }
@@ -383,41 +403,28 @@ class LevelWriter {
       const spilled = this.spilled as SpilledRow;
       const encodeFile = encoder.encodeFile.bind(encoder);
       const encoded: Promise<void>[] = [];
-      for (let iy = 0; iy * chunks.y < shape.y; iy++) {
-        for (let ix = 0; ix * chunks.x < shape.x; ix++) {
-          const { offset, length, nbytes } = spilled.region(this.level, iy, ix, this.filled, bytesPer);
-          const file = spilled.path;
-          const job = await this.writes.submitJob(chunkKeyV2(path, [this.rowIndex, iy, ix]), nbytes, () => encodeFile(file, offset, length, nbytes));
-          encoded.push(job.encoded);
-        }
+      for (const { iy, ix } of chunkBoxes(shape, chunks)) {
+        const { offset, length, nbytes } = spilled.region(this.level, iy, ix, this.filled, bytesPer);
+        const file = spilled.path;
+        const job = await this.writes.submitJob(chunkKeyV2(path, [this.rowIndex, iy, ix]), nbytes, () => encodeFile(file, offset, length, nbytes));
+        encoded.push(job.encoded);
       }
       spilled.readingUntil(encoded);
       this.rowIndex++;
       this.filled = 0;
       return;
     }
-    for (let iy = 0; iy * chunks.y < shape.y; iy++) {
-      const y0 = iy * chunks.y;
-      const h = Math.min(chunks.y, shape.y - y0);
-      for (let ix = 0; ix * chunks.x < shape.x; ix++) {
-        const x0 = ix * chunks.x;
-        const w = Math.min(chunks.x, shape.x - x0);
-        await this.writes.reserve(chunkBytes); // before allocating: bounds memory
-        if (this.row === null) {
-          const chunk = await (this.spilled as SpilledRow).read(this.level, this.dtype, iy, ix, this.filled);
-          await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
-          continue;
-        }
-        const row = this.row;
-        const chunk = allocate(this.dtype, chunkVoxels); // zero = fill value
-        for (let z = 0; z < this.filled; z++) {
-          for (let y = 0; y < h; y++) {
-            const from = z * this.plane + (y0 + y) * shape.x + x0;
-            chunk.set(row.subarray(from, from + w) as never, (z * chunks.y + y) * chunks.x);
-          }
-        }
+    for (const box of chunkBoxes(shape, chunks)) {
+      const { iy, ix } = box;
+      await this.writes.reserve(chunkBytes); // before allocating: bounds memory
+      if (this.row === null) {
+        const chunk = await (this.spilled as SpilledRow).read(this.level, this.dtype, iy, ix, this.filled);
         await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
+        continue;
       }
+      const chunk = allocate(this.dtype, chunkVoxels); // zero = fill value
+      copyBox(this.row, 0, this.filled, shape, chunks, box, chunk);
+      await this.writes.submit(chunkKeyV2(path, [this.rowIndex, iy, ix]), chunk);
     }
     this.rowIndex++;
     this.filled = 0;
