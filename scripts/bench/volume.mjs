@@ -80,6 +80,7 @@ async function child(input, out) {
       await mrc.writeSlab(slab);
       return slab;
     },
+    release: (slab) => reader.release(slab),
     close: async () => {},
   };
   const store = await FileSystemChunkStore.open(join(out, "ours.zarr"), { overwrite: true });

@@ -34,5 +34,10 @@ export interface SlabSource {
   readonly voxelSize: VoxelSize;
   /** Sections [z0, z1) as one C-order array of `(z1 - z0) * y * x` voxels of `dtype`. */
   readSlab(z0: number, z1: number): Promise<VoxelArray>;
+  /**
+   * Optional: the caller is done with a slab this source returned, so its memory may back a later
+   * `readSlab` (a streaming pass then reuses a few buffers instead of allocating one per slab).
+   */
+  release?(slab: VoxelArray): void;
   close(): Promise<void>;
 }

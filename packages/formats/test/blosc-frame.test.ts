@@ -11,6 +11,9 @@ import Blosc from "numcodecs/blosc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createBloscFrameBuilder,
+  createBloscStreamEncoder,
+  decodeBloscFrame,
+  memcpyedHeader,
   bloscBlocksize,
   byteShuffle,
   byteUnshuffle,
@@ -245,6 +248,47 @@ print(json.dumps(r))`,
     expect(Buffer.compare(Buffer.from(frame.subarray(16)), Buffer.from(random))).toBe(0);
     await expect(builder.push(new Uint8Array(1))).rejects.toThrow(/more than/);
     expect(() => createBloscFrameBuilder(10, { ...PORTAL, typesize: 4 }).finish()).toThrow(/got 0 of 10/);
+  });
+
+  it("stream encoder: prefix + emitted blocks (zero padding included) are exactly the whole-buffer frame", async () => {
+    /** Streams `raw` then `zeros` zero bytes in pieces of `piece`; returns the assembled frame. */
+    const stream = (raw: Uint8Array, zeros: number, typesize: number, piece: number) => {
+      const enc = createBloscStreamEncoder(raw.length + zeros, { ...PORTAL, typesize });
+      const parts: Uint8Array[] = [];
+      const emit = (segments: Uint8Array[]) => parts.push(...segments.map((p) => p.slice()));
+      for (let at = 0; at < raw.length; at += piece) enc.push(raw.subarray(at, Math.min(raw.length, at + piece)), emit);
+      // zeros in two calls, the first one ending mid-block
+      const firstZeros = Math.min(zeros, 1234);
+      enc.pushZeros(firstZeros, emit);
+      enc.pushZeros(zeros - firstZeros, emit);
+      const done = enc.finish();
+      expect(done.prefix.length).toBe(enc.prefixBytes);
+      const frame = Buffer.concat([done.prefix, ...parts]);
+      expect(frame.length).toBe(done.cbytes);
+      return { frame, overflow: done.overflow };
+    };
+    let overflows = 0;
+    for (const c of cases()) {
+      for (const zeros of [0, 3 * 262_144 + 100]) {
+        const padded = new Uint8Array(c.raw.length + zeros);
+        padded.set(c.raw);
+        const whole = Buffer.from(await encodeBloscLz4(padded, { ...PORTAL, typesize: c.typesize }));
+        for (const piece of [4096, 131_072, 1 << 20, 777_777]) {
+          const { frame, overflow } = stream(c.raw, zeros, c.typesize, piece);
+          if (overflow) {
+            // c-blosc would not fit it in nbytes + 16: the caller rewrites it memcpyed from the decoded bytes
+            overflows++;
+            const rewritten = Buffer.concat([memcpyedHeader(padded.length, { ...PORTAL, typesize: c.typesize }), decodeBloscFrame(frame)]);
+            expect(Buffer.compare(rewritten, whole), `${c.name} +${zeros} zeros, pieces of ${piece} (memcpyed)`).toBe(0);
+          } else expect(Buffer.compare(frame, whole), `${c.name} +${zeros} zeros, pieces of ${piece}`).toBe(0);
+          expect(Buffer.compare(Buffer.from(decodeBloscFrame(whole)), Buffer.from(padded)), `${c.name} decodes`).toBe(0);
+        }
+      }
+    }
+    expect(overflows).toBeGreaterThan(0); // the random cases took the memcpyed rewrite
+    const enc = createBloscStreamEncoder(10, { ...PORTAL, typesize: 4 });
+    expect(() => enc.pushZeros(11, () => {})).toThrow(/more than 10/);
+    expect(() => enc.finish()).toThrow(/got 0 of 10/);
   });
 
   it("our TypeScript LZ4 blocks decode with Python numcodecs' LZ4 (liblz4) and our decoder", async () => {

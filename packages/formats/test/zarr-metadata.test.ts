@@ -55,3 +55,40 @@ describe("downsampleSlab kernels (hand-computed)", () => {
     expect([...near]).toEqual([10, 12, 30, 32]);
   });
 });
+
+describe("downsampleSlab halving kernels (2×2×2, 1×2×2) against a plain block sum", () => {
+  /** Zero-padded block mean / any, summed in float64 in z, y, x order from 0. */
+  function plain(src: Float32Array, shape: { z: number; y: number; x: number }, f: { z: number; y: number; x: number }, method: "mean" | "any"): Float32Array {
+    const o = { z: Math.ceil(shape.z / f.z), y: Math.ceil(shape.y / f.y), x: Math.ceil(shape.x / f.x) };
+    const out = new Float32Array(o.z * o.y * o.x);
+    for (let z = 0; z < o.z; z++)
+      for (let y = 0; y < o.y; y++)
+        for (let x = 0; x < o.x; x++) {
+          let sum = 0;
+          for (let dz = 0; dz < f.z; dz++)
+            for (let dy = 0; dy < f.y; dy++)
+              for (let dx = 0; dx < f.x; dx++) {
+                const [sz, sy, sx] = [z * f.z + dz, y * f.y + dy, x * f.x + dx];
+                if (sz < shape.z && sy < shape.y && sx < shape.x) sum += src[(sz * shape.y + sy) * shape.x + sx] as number;
+              }
+          out[(z * o.y + y) * o.x + x] = method === "any" ? (sum > 0 ? 1 : 0) : sum / (f.z * f.y * f.x);
+        }
+    return out;
+  }
+
+  it("gives the same bits for odd and even shapes, both methods", () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2e3 - 1e3;
+    for (const shape of [{ z: 1, y: 1, x: 1 }, { z: 3, y: 5, x: 7 }, { z: 4, y: 6, x: 8 }, { z: 5, y: 2, x: 9 }, { z: 2, y: 7, x: 2 }]) {
+      const src = Float32Array.from({ length: shape.z * shape.y * shape.x }, () => Math.fround(rnd()) * (rnd() > 900 ? 1e30 : 1));
+      for (const f of [{ z: 2, y: 2, x: 2 }, { z: 1, y: 2, x: 2 }]) {
+        for (const method of ["mean", "any"] as const) {
+          const expected = plain(src, shape, f, method);
+          const out = new Float32Array(expected.length);
+          downsampleSlab(src, shape, f, method, out);
+          expect(Buffer.from(out.buffer).equals(Buffer.from(expected.buffer)), `${JSON.stringify(shape)} ${JSON.stringify(f)} ${method}`).toBe(true);
+        }
+      }
+    }
+  });
+});

@@ -18,6 +18,8 @@ export interface ByteSource {
    * starts at byteOffset 0 of its buffer, so typed arrays can be laid over it.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: reads `target.length` bytes from `offset` into `target`; resolves with the count (fewer only at end of data). */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -44,13 +46,17 @@ class FileByteSource implements ByteSource {
   }
   async read(offset: number, length: number): Promise<Uint8Array> {
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    const done = await this.readInto(offset, out);
+    return done === length ? out : out.slice(0, done);
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
     let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.fh.read(out, done, length - done, offset + done);
+    while (done < target.length) {
+      const { bytesRead } = await this.fh.read(target, done, target.length - done, offset + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
-    return done === length ? out : out.slice(0, done);
+    return done;
   }
   async close(): Promise<void> {
     await this.fh.close();

@@ -108,12 +108,28 @@ export class MrcReader implements SlabSource {
       throw new RangeError(`${this.file}: slab [${z0}, ${z1}) outside sections [0, ${this.shape.z})`);
     }
     const length = (z1 - z0) * this.sectionSize;
-    let bytes = await this.source.read(this.dataOffset + z0 * this.sectionSize, length);
+    const offset = this.dataOffset + z0 * this.sectionSize;
+    const reuse = this.spare.findIndex((b) => b.byteLength === length);
+    let bytes: Uint8Array;
+    if (reuse >= 0 && this.source.readInto !== undefined) {
+      const target = new Uint8Array(this.spare.splice(reuse, 1)[0] as ArrayBuffer);
+      bytes = target.subarray(0, await this.source.readInto(offset, target));
+    } else bytes = await this.source.read(offset, length);
     if (bytes.length !== length) {
       throw new MrcError(this.file, "data", `sections [${z0}, ${z1}) need ${length} bytes at offset ${this.dataOffset + z0 * this.sectionSize}, got ${bytes.length} (file truncated while reading?)`);
     }
     if (bytes.byteOffset % 8 !== 0) bytes = new Uint8Array(bytes); // aligned copy for the typed array view
     return this.decode(bytes, z1 - z0);
+  }
+
+  /** Buffers of released slabs, reused by later reads of the same size. */
+  private readonly spare: ArrayBuffer[] = [];
+
+  /** Takes back a slab this reader returned (see SlabSource.release): its buffer backs a later read. */
+  release(slab: VoxelArray): void {
+    const { buffer } = slab;
+    if (this.mode === 101 || slab.byteOffset !== 0 || buffer.byteLength !== slab.byteLength || this.spare.length >= 4) return;
+    if (!this.spare.includes(buffer as ArrayBuffer)) this.spare.push(buffer as ArrayBuffer);
   }
 
   /** The whole volume (convenience for small files; use `readSlab` for big ones). */

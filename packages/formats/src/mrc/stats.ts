@@ -1,9 +1,9 @@
 /**
  * Header statistics (DMIN, DMAX, DMEAN, RMS) computed while slabs stream past. RMS is the
  * standard deviation from the mean, as mrcfile computes it: sqrt(mean((x - mean)^2)). Each slab
- * is reduced exactly in float64 (two passes over the slab in memory: mean, then squared
- * deviations), and slabs are merged with Chan et al.'s parallel formula, so the result does not
- * depend on how the volume is cut into slabs. Part of our own MRC2014 codec — npm has no
+ * is reduced in float64 in one pass over values shifted by a value near the mean, and slabs are
+ * merged with Chan et al.'s parallel formula, so the result depends on how the volume is cut into
+ * slabs only in the last bits of a float64 (the header stores float32). Part of our own MRC2014 codec — npm has no
  * MRC2014 library.
  */
 import type { VoxelArray } from "../volume.js";
@@ -31,22 +31,26 @@ export class StreamingStats {
     const n = values.length;
     if (n === 0) return;
     const v: ArrayLike<number> = float16 ? float16BitsToFloat32(values as Uint16Array) : values;
+    // One pass over shifted values: Σ(x − K) and Σ(x − K)² with K near the mean (the running mean,
+    // or the slab's first value) stay well conditioned in float64 — a plain Σx² would lose a
+    // small spread around a large offset.
+    let shift = this.count > 0 ? this.mean : (v[0] as number);
+    if (!Number.isFinite(shift)) shift = 0;
     let sum = 0;
+    let squares = 0;
     let min = Infinity;
     let max = -Infinity;
     for (let k = 0; k < n; k++) {
-      const x = v[k]!;
-      sum += x;
+      const x = v[k] as number;
+      const d = x - shift;
+      sum += d;
+      squares += d * d;
       if (x < min) min = x;
       if (x > max) max = x;
     }
     if (Number.isNaN(sum)) this.nan = true;
-    const mean = sum / n;
-    let m2 = 0;
-    for (let k = 0; k < n; k++) {
-      const d = v[k]! - mean;
-      m2 += d * d;
-    }
+    const mean = shift + sum / n;
+    const m2 = Math.max(0, squares - (sum * sum) / n);
     const total = this.count + n;
     const delta = mean - this.mean;
     this.mean += (delta * n) / total;

@@ -17,7 +17,8 @@
  */
 import { loadNumcodec, type NumcodecsCodec } from "./numcodecs.js";
 import { open } from "node:fs/promises";
-import { createBloscFrameBuilder, encodeBloscLz4, type BloscLz4Options } from "./blosc-frame.js";
+import * as fs from "node:fs";
+import { createBloscFrameBuilder, createChunkFileWriter, encodeBloscLz4, type BloscLz4Options } from "./blosc-frame.js";
 import type { CompressorJson } from "./v2-metadata.js";
 
 /** Encodes one chunk's raw bytes. Implementations may take ownership of (transfer) `raw.buffer`. */
@@ -29,7 +30,28 @@ export interface ChunkEncoder {
    * frames): the raw chunk is never in memory whole. The file must not change until this settles.
    */
   encodeFile?(path: string, offset: number, length: number, nbytes: number): Promise<Uint8Array>;
+  /**
+   * Streams one chunk of `nbytes` raw bytes into a new local file at `path` (Blosc lz4 frames):
+   * raw pieces go in as a chunk row's planes arrive, compressed blocks go straight to the file,
+   * so neither the raw chunk nor its frame is ever in memory whole.
+   */
+  openChunk?(path: string, nbytes: number): ChunkStream;
   close(): Promise<void>;
+}
+
+/** One chunk being streamed into its file; calls are applied in order. */
+export interface ChunkStream {
+  /**
+   * Appends raw bytes. Takes ownership of `piece` (its buffer may be transferred to a worker);
+   * resolves once they are compressed and written, with the buffer back when it can be reused.
+   */
+  push(piece: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Appends `count` zero bytes (padding of edge chunks). */
+  pushZeros(count: number): Promise<void>;
+  /** Completes the file; resolves with its length. */
+  close(): Promise<number>;
+  /** Stops writing (the caller removes the file). */
+  abort(): Promise<void>;
 }
 
 /** Bytes read per `read` when a chunk is encoded from a file. */
@@ -121,6 +143,7 @@ export async function createInlineEncoder(config: CompressorConfig, options: Enc
           await readPieces(path, offset, length, nbytes, (piece) => builder.push(piece));
           return builder.finish();
         }),
+      openChunk: (path, nbytes) => inlineChunkStream(path, nbytes, frame),
       close: async () => {},
     };
   }
@@ -163,4 +186,30 @@ export async function readPieces(path: string, offset: number, length: number, n
     await sink(piece.subarray(0, n));
     done += n;
   }
+}
+
+/** A chunk stream on the calling thread: synchronous file writes, in call order. */
+function inlineChunkStream(path: string, nbytes: number, frame: BloscLz4Options): ChunkStream {
+  let writer: ReturnType<typeof createChunkFileWriter> | undefined;
+  let failed: unknown;
+  const step = <T>(run: () => T): Promise<T> => {
+    if (failed !== undefined) return Promise.reject(failed);
+    try {
+      writer ??= createChunkFileWriter(fs, path, nbytes, frame);
+      return Promise.resolve(run());
+    } catch (error) {
+      failed = error;
+      writer?.abort();
+      return Promise.reject(error);
+    }
+  };
+  return {
+    push: (piece) => step(() => (writer!.push(piece), piece)),
+    pushZeros: (count) => step(() => writer!.pushZeros(count)),
+    close: () => step(() => writer!.finish()),
+    abort: async () => {
+      failed ??= new Error("chunk stream aborted");
+      writer?.abort();
+    },
+  };
 }

@@ -44,6 +44,10 @@ export function downsampleSlab(
     }
     return;
   }
+  if (factors.x === 2 && factors.y === 2 && (factors.z === 1 || factors.z === 2)) {
+    downsampleHalves(src, shape, factors.z, method, out);
+    return;
+  }
   const acc = new Float64Array(planeOut);
   const xMap = new Int32Array(nx);
   for (let x = 0; x < nx; x++) xMap[x] = Math.floor(x / factors.x);
@@ -80,7 +84,78 @@ export function downsampleSlab(
   }
 }
 
-/** Emits consecutive z-planes (`planes` holds `count` whole planes, C order). */
+/**
+ * The common case of {@link downsampleSlab} (tomograms 2×2×2, tilt series 1×2×2, masks) without
+ * an accumulator plane: each output voxel sums its block in one expression, in the general
+ * path's order (z, then y, then x; starting from 0 so -0 voxels give +0 like it), so the results
+ * are the same bits.
+ */
+function downsampleHalves(src: ArrayLike<number>, shape: VolumeShape, fz: 1 | 2, method: "mean" | "any", out: { [index: number]: number }): void {
+  const { x: nx, y: ny, z: nz } = shape;
+  const ox = Math.ceil(nx / 2);
+  const oy = Math.ceil(ny / 2);
+  const oz = Math.ceil(nz / fz);
+  const pairs = nx >> 1; // output columns with both source columns
+  const volume = fz * 4;
+  const any = method === "any";
+  for (let z = 0; z < oz; z++) {
+    const z0 = z * fz;
+    const twoPlanes = fz === 2 && z0 + 1 < nz;
+    for (let y = 0; y < oy; y++) {
+      const y0 = 2 * y;
+      const twoRows = y0 + 1 < ny;
+      const a = (z0 * ny + y0) * nx;
+      const b = a + nx;
+      const c = a + ny * nx;
+      const d = c + nx;
+      const o = (z * oy + y) * ox;
+      if (twoPlanes && twoRows) {
+        for (let i = 0, x = 0; i < pairs; i++, x += 2) {
+          const sum =
+            0 +
+            (src[a + x] as number) +
+            (src[a + x + 1] as number) +
+            (src[b + x] as number) +
+            (src[b + x + 1] as number) +
+            (src[c + x] as number) +
+            (src[c + x + 1] as number) +
+            (src[d + x] as number) +
+            (src[d + x + 1] as number);
+          out[o + i] = any ? (sum > 0 ? 1 : 0) : sum / volume;
+        }
+      } else if (twoRows) {
+        for (let i = 0, x = 0; i < pairs; i++, x += 2) {
+          const sum = 0 + (src[a + x] as number) + (src[a + x + 1] as number) + (src[b + x] as number) + (src[b + x + 1] as number);
+          out[o + i] = any ? (sum > 0 ? 1 : 0) : sum / volume;
+        }
+      } else if (twoPlanes) {
+        for (let i = 0, x = 0; i < pairs; i++, x += 2) {
+          const sum = 0 + (src[a + x] as number) + (src[a + x + 1] as number) + (src[c + x] as number) + (src[c + x + 1] as number);
+          out[o + i] = any ? (sum > 0 ? 1 : 0) : sum / volume;
+        }
+      } else {
+        for (let i = 0, x = 0; i < pairs; i++, x += 2) {
+          const sum = 0 + (src[a + x] as number) + (src[a + x + 1] as number);
+          out[o + i] = any ? (sum > 0 ? 1 : 0) : sum / volume;
+        }
+      }
+      if (pairs < ox) {
+        // odd width: the last column's block has one source column (the other is zero padding)
+        const x = nx - 1;
+        let sum = 0 + (src[a + x] as number);
+        if (twoRows) sum += src[b + x] as number;
+        if (twoPlanes) sum += src[c + x] as number;
+        if (twoPlanes && twoRows) sum += src[d + x] as number;
+        out[o + pairs] = any ? (sum > 0 ? 1 : 0) : sum / volume;
+      }
+    }
+  }
+}
+
+/**
+ * Emits consecutive z-planes (`planes` holds `count` whole planes, C order). The sink must copy
+ * what it keeps before its promise settles: the buffer is reused for the next planes.
+ */
 export type PlaneSink = (planes: ZarrTypedArray, count: number) => Promise<void>;
 
 /**
@@ -89,8 +164,11 @@ export type PlaneSink = (planes: ZarrTypedArray, count: number) => Promise<void>
  * for {@link finish}, which zero-pads the last partial block like the reference).
  */
 export class StreamingDownsampler {
+  /** Planes that do not complete a z-block yet (fewer than factors.z), in a reused buffer. */
   private pending: ZarrTypedArray | null = null;
   private pendingPlanes = 0;
+  /** Reused buffer joining the pending planes with the next slab. */
+  private joined: ZarrTypedArray | null = null;
   private readonly outPlane: number;
   private readonly inPlane: number;
 
@@ -106,42 +184,51 @@ export class StreamingDownsampler {
     this.outPlane = o.y * o.x;
   }
 
+  /** `planes` is only read until this resolves. */
   async push(planes: ZarrTypedArray, count: number): Promise<void> {
     let data = planes.subarray(0, count * this.inPlane) as ZarrTypedArray;
     let total = count;
-    if (this.pending !== null) {
-      const joined = allocate(this.dtype, (this.pendingPlanes + count) * this.inPlane);
-      joined.set(this.pending.subarray(0, this.pendingPlanes * this.inPlane) as never);
+    if (this.pendingPlanes > 0) {
+      const voxels = (this.pendingPlanes + count) * this.inPlane;
+      const joined = this.joined !== null && this.joined.length >= voxels ? this.joined : allocate(this.dtype, voxels);
+      this.joined = joined;
+      joined.set((this.pending as ZarrTypedArray).subarray(0, this.pendingPlanes * this.inPlane) as never);
       joined.set(data as never, this.pendingPlanes * this.inPlane);
-      data = joined;
+      data = joined.subarray(0, voxels) as ZarrTypedArray;
       total += this.pendingPlanes;
-      this.pending = null;
       this.pendingPlanes = 0;
     }
     const groups = Math.floor(total / this.factors.z);
     const used = groups * this.factors.z;
     if (used < total) {
+      this.pending ??= allocate(this.dtype, this.factors.z * this.inPlane);
+      this.pending.set(data.subarray(used * this.inPlane, total * this.inPlane) as never);
       this.pendingPlanes = total - used;
-      this.pending = data.slice(used * this.inPlane, total * this.inPlane) as ZarrTypedArray;
     }
     if (groups > 0) await this.emit(data.subarray(0, used * this.inPlane) as ZarrTypedArray, used);
   }
 
   async finish(): Promise<void> {
-    if (this.pending !== null) {
-      const data = this.pending;
+    if (this.pendingPlanes > 0) {
       const count = this.pendingPlanes;
-      this.pending = null;
       this.pendingPlanes = 0;
-      await this.emit(data, count);
+      await this.emit((this.pending as ZarrTypedArray).subarray(0, count * this.inPlane) as ZarrTypedArray, count);
     }
+    this.pending = null;
+    this.joined = null;
   }
+
+  /** The last output buffer: the sink copies what it keeps before it resolves, so it is reused. */
+  private out: ZarrTypedArray | null = null;
 
   private async emit(data: ZarrTypedArray, planes: number): Promise<void> {
     const shape = { z: planes, y: this.input.y, x: this.input.x };
     const outPlanes = Math.ceil(planes / this.factors.z);
-    const out = allocate(this.dtype, outPlanes * this.outPlane);
+    const voxels = outPlanes * this.outPlane;
+    const out = this.out !== null && this.out.length === voxels ? this.out : allocate(this.dtype, voxels);
+    this.out = null; // not reused if the sink fails half-way
     downsampleSlab(data, shape, this.factors, this.method, out);
     await this.sink(out, outPlanes);
+    this.out = out;
   }
 }

@@ -3,11 +3,26 @@
  * document — so the project's Storage (local or S3) can implement it directly. Keys are
  * `/`-separated paths relative to the `.zarr` root (`.zgroup`, `0/.zarray`, `0/0/0/0`, …).
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+
+/** A local file that becomes a store key on `commit` (atomically: readers never see a part). */
+export interface StagedFile {
+  /** Absolute path to create and write (it does not exist yet). */
+  readonly path: string;
+  commit(): Promise<void>;
+  /** Removes the file if it was created. */
+  abort(): Promise<void>;
+}
 
 export interface ChunkStore {
   set(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: a local file for `key`, so that big chunks can be written as they are encoded
+   * (straight into the output folder for local stores). Stores without it get `set` calls.
+   */
+  stage?(key: string): Promise<StagedFile>;
 }
 
 /** Writes keys as files under `root` (created as needed). */
@@ -27,6 +42,21 @@ export class FileSystemChunkStore implements ChunkStore {
   }
 
   async set(key: string, bytes: Uint8Array): Promise<void> {
+    await writeFile(await this.pathFor(key), bytes);
+  }
+
+  /** A temporary sibling of the key's file, renamed into place on commit. */
+  async stage(key: string): Promise<StagedFile> {
+    const path = await this.pathFor(key);
+    const tmp = `${path}.ingestkit-tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    return {
+      path: tmp,
+      commit: () => rename(tmp, path),
+      abort: () => unlink(tmp).catch(() => {}),
+    };
+  }
+
+  private async pathFor(key: string): Promise<string> {
     if (key.startsWith("/") || key.split("/").some((part) => part === ".." || part === "")) {
       throw new Error(`invalid store key ${JSON.stringify(key)}`);
     }
@@ -36,6 +66,6 @@ export class FileSystemChunkStore implements ChunkStore {
       await mkdir(dir, { recursive: true });
       this.made.add(dir);
     }
-    await writeFile(path, bytes);
+    return path;
   }
 }

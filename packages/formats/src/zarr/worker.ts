@@ -13,7 +13,16 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { bloscFrameImpl } from "./blosc-frame.js";
-import { FILE_PIECE_BYTES, bloscFrameOptions, codecModule, createInlineEncoder, type ChunkEncoder, type CompressorConfig, type EncoderOptions } from "./codec.js";
+import {
+  FILE_PIECE_BYTES,
+  bloscFrameOptions,
+  codecModule,
+  createInlineEncoder,
+  type ChunkEncoder,
+  type ChunkStream,
+  type CompressorConfig,
+  type EncoderOptions,
+} from "./codec.js";
 
 // esbuild (vitest) may wrap functions in __name(); harmless stand-in inside the worker.
 const WORKER_SOURCE = `
@@ -64,7 +73,44 @@ const frame = workerData.frame;
     }
     return builder.finish();
   }
+  // chunks streamed into files (openChunk): chunk id -> writer, or the error that broke it
+  const chunks = new Map();
+  function chunkOp(msg) {
+    if (msg.op === "open") {
+      try {
+        chunks.set(msg.chunk, { writer: bloscFrame.createChunkFileWriter(fs, msg.path, msg.nbytes, frame) });
+      } catch (error) {
+        chunks.set(msg.chunk, { error });
+      }
+      return;
+    }
+    const entry = chunks.get(msg.chunk);
+    if (msg.op === "abort") {
+      chunks.delete(msg.chunk);
+      if (entry && entry.writer) entry.writer.abort();
+      return;
+    }
+    try {
+      if (!entry) throw new Error("chunk " + msg.chunk + " is not open");
+      if (entry.error) throw entry.error;
+      if (msg.op === "push") {
+        entry.writer.push(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+        parentPort.postMessage({ id: msg.id, back: msg.buffer }, [msg.buffer]);
+      } else if (msg.op === "zeros") {
+        entry.writer.pushZeros(msg.count);
+        parentPort.postMessage({ id: msg.id });
+      } else if (msg.op === "close") {
+        chunks.delete(msg.chunk);
+        parentPort.postMessage({ id: msg.id, length: entry.writer.finish() });
+      }
+    } catch (error) {
+      if (entry && entry.writer) entry.writer.abort();
+      chunks.set(msg.chunk, { error });
+      parentPort.postMessage({ id: msg.id, error: String((error && error.stack) || error) });
+    }
+  }
   async function handle(msg) {
+    if (msg.op !== undefined) return chunkOp(msg);
     try {
       const out = msg.file !== undefined
         ? await encodeFile(msg)
@@ -80,14 +126,25 @@ const frame = workerData.frame;
 }, (error) => parentPort.postMessage({ fatal: String((error && error.stack) || error) }));
 `;
 
+/** A worker's reply to a job. */
+interface Reply {
+  id: number;
+  out?: Uint8Array;
+  back?: ArrayBuffer;
+  length?: number;
+  error?: string;
+}
+
 interface Job {
-  resolve(out: Uint8Array): void;
+  resolve(reply: Reply): void;
   reject(error: Error): void;
 }
 
 interface PoolWorker {
   worker: Worker;
   busy: number;
+  /** Chunks streamed by this worker (openChunk), for affinity. */
+  openChunks: number;
   jobs: Map<number, Job>;
 }
 
@@ -116,22 +173,22 @@ export async function createWorkerPoolEncoder(
   const start = (): Promise<PoolWorker> =>
     new Promise((resolve, reject) => {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, config, frame } });
-      const entry: PoolWorker = { worker, busy: 0, jobs: new Map() };
+      const entry: PoolWorker = { worker, busy: 0, openChunks: 0, jobs: new Map() };
       const failAll = (error: Error) => {
         broken ??= error;
         for (const job of entry.jobs.values()) job.reject(error);
         entry.jobs.clear();
         reject(error);
       };
-      worker.on("message", (msg: { ready?: true; fatal?: string; id?: number; out?: Uint8Array; error?: string }) => {
+      worker.on("message", (msg: Reply & { ready?: true; fatal?: string }) => {
         if (msg.ready) return resolve(entry);
         if (msg.fatal !== undefined) return failAll(new Error(`chunk encoder worker failed to start: ${msg.fatal}`));
-        const job = entry.jobs.get(msg.id as number);
+        const job = entry.jobs.get(msg.id);
         if (job === undefined) return;
-        entry.jobs.delete(msg.id as number);
+        entry.jobs.delete(msg.id);
         entry.busy--;
         if (msg.error !== undefined) job.reject(new Error(`chunk encoding failed: ${msg.error}`));
-        else job.resolve(msg.out as Uint8Array);
+        else job.resolve(msg);
       });
       worker.on("error", (error) => failAll(error));
       worker.on("exit", (code) => {
@@ -147,12 +204,16 @@ export async function createWorkerPoolEncoder(
     throw error;
   }
 
-  /** Posts one job to the least busy worker. */
-  const post = (message: (id: number) => [Record<string, unknown>, ArrayBuffer[]]): Promise<Uint8Array> => {
-    if (closed) return Promise.reject(new Error("chunk encoder pool is closed"));
-    if (broken !== null) return Promise.reject(broken);
+  const leastBusy = (): PoolWorker => {
     let target = workers[0] as PoolWorker;
     for (const w of workers) if (w.busy < target.busy) target = w;
+    return target;
+  };
+
+  /** Posts one job to `target` (default: the least busy worker). */
+  const post = (message: (id: number) => [Record<string, unknown>, ArrayBuffer[]], target = leastBusy()): Promise<Reply> => {
+    if (closed) return Promise.reject(new Error("chunk encoder pool is closed"));
+    if (broken !== null) return Promise.reject(broken);
     const id = nextId++;
     return new Promise((resolve, reject) => {
       target.jobs.set(id, { resolve, reject });
@@ -162,16 +223,59 @@ export async function createWorkerPoolEncoder(
     });
   };
 
+  const owned = (raw: Uint8Array) => (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : raw.slice());
+  let nextChunk = 0;
+
+  /** A chunk streamed by one worker (every call of a chunk goes to the same worker, in order). */
+  const openChunk = (path: string, nbytes: number): ChunkStream => {
+    let target = workers[0] as PoolWorker;
+    for (const w of workers) if (w.openChunks < target.openChunks) target = w;
+    target.openChunks++;
+    const chunk = nextChunk++;
+    let open = true;
+    const finished = () => {
+      if (open) target.openChunks--;
+      open = false;
+    };
+    // open has no reply: its failure is reported by the chunk's next call
+    if (!closed && broken === null) target.worker.postMessage({ op: "open", chunk, path, nbytes });
+    return {
+      async push(piece) {
+        const reply = await post((id) => {
+          const bytes = owned(piece);
+          return [{ op: "push", id, chunk, buffer: bytes.buffer, byteOffset: 0, byteLength: bytes.byteLength }, [bytes.buffer as ArrayBuffer]];
+        }, target);
+        return reply.back === undefined ? undefined : new Uint8Array(reply.back);
+      },
+      async pushZeros(count) {
+        await post((id) => [{ op: "zeros", id, chunk, count }, []], target);
+      },
+      async close() {
+        try {
+          return (await post((id) => [{ op: "close", id, chunk }, []], target)).length as number;
+        } finally {
+          finished();
+        }
+      },
+      async abort() {
+        finished();
+        if (!closed && broken === null) target.worker.postMessage({ op: "abort", chunk });
+      },
+    };
+  };
+
   return {
-    encode(raw: Uint8Array): Promise<Uint8Array> {
-      return post((id) => {
-        const transferable = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : raw.slice();
+    async encode(raw: Uint8Array): Promise<Uint8Array> {
+      const reply = await post((id) => {
+        const transferable = owned(raw);
         return [{ id, buffer: transferable.buffer, byteOffset: 0, byteLength: transferable.byteLength }, [transferable.buffer as ArrayBuffer]];
       });
+      return reply.out as Uint8Array;
     },
-    encodeFile(path: string, offset: number, length: number, nbytes: number): Promise<Uint8Array> {
-      return post((id) => [{ id, file: path, offset, length, nbytes }, []]);
+    async encodeFile(path: string, offset: number, length: number, nbytes: number): Promise<Uint8Array> {
+      return (await post((id) => [{ id, file: path, offset, length, nbytes }, []])).out as Uint8Array;
     },
+    ...(frame !== null ? { openChunk } : {}),
     async close(): Promise<void> {
       closed = true;
       await Promise.all(workers.map((w) => w.worker.terminate()));

@@ -23,15 +23,15 @@
  * Write order makes a half-written pyramid unmistakable: all chunks of every array, then each
  * array's `.zarray`, then the group's `.zattrs` and finally `.zgroup`.
  */
-import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, unlink, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SlabSource, VolumeShape, VoxelSize } from "../volume.js";
-import { PORTAL_COMPRESSOR, compressorJson, createInlineEncoder, type ChunkEncoder, type CompressorConfig } from "./codec.js";
+import { PORTAL_COMPRESSOR, compressorJson, createInlineEncoder, type ChunkEncoder, type ChunkStream, type CompressorConfig } from "./codec.js";
 import { levelScales, levelShapes, ngffV04Zattrs, type BlockFactors } from "./ngff.js";
 import { StreamingDownsampler, type DownsampleMethod } from "./pyramid.js";
 import type { PyJson } from "./python-json.js";
-import type { ChunkStore } from "./store.js";
+import type { ChunkStore, StagedFile } from "./store.js";
 import { zarrJsonArray, zarrJsonGroupNgff05 } from "./v3-metadata.js";
 import { ZGROUP_JSON, allocate, bytesOf, chunkKeyV2, zarrayJson, type ZarrDType, type ZarrTypedArray } from "./v2-metadata.js";
 import { createWorkerPoolEncoder, defaultPoolSize } from "./worker.js";
@@ -93,8 +93,14 @@ export interface WritePyramidOptions {
   readDepth?: number;
   /** Target bytes (of output dtype) per `readSlab` call when `readDepth` is not given. Default 8 MiB. */
   readBytes?: number;
-  /** A level's chunk row bigger than this is spilled to a temporary file (see above). Default 8 MiB. */
+  /**
+   * A level's chunk row bigger than this is not kept in memory: its chunks are streamed into their
+   * files (encoders with `openChunk`, i.e. Blosc lz4) or the row is spilled to a temporary file
+   * (other compressors; see above). Default 8 MiB.
+   */
   maxRowBytes?: number;
+  /** Streaming mode: raw piece bytes handed to the encoder and not yet written. Default 32 MiB. */
+  maxPieceBytesInFlight?: number;
   /** Directory for spilled chunk rows. Default os.tmpdir(). */
   tmpDir?: string;
   /** Optional multiscale `metadata` entry (e.g. `{"image-label": {...}}` for instance masks). */
@@ -220,6 +226,28 @@ class InFlight {
     return { encoded };
   }
 
+  /** Follows a streamed chunk's step (its failure fails the write, like a chunk's). */
+  track(step: Promise<unknown>): void {
+    const task: Promise<void> = step
+      .then(() => {})
+      .catch((error: unknown) => {
+        this.error ??= error;
+      })
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  /** A streamed chunk was completed with `bytes` stored. */
+  countChunk(bytes: number): void {
+    this.chunkCount++;
+    this.storedBytes += bytes;
+  }
+
+  /** Throws the first failure so far. */
+  check(): void {
+    this.throwIfFailed();
+  }
+
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.race(this.pending);
     this.throwIfFailed();
@@ -332,6 +360,92 @@ class SpilledRow {
   }
 }
 
+/**
+ * Raw bytes handed to chunk streams and not yet written: bounds memory in streaming mode. Buffers
+ * that come back from the encoder are kept for the next pieces (no garbage for V8 to collect late).
+ */
+class PieceBudget {
+  private used = 0;
+  private waiting: Array<() => void> = [];
+  private readonly spare = new Map<number, ArrayBuffer[]>();
+  private spareBytes = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Waits until `bytes` more may be in flight (at least one piece always may). */
+  async acquire(bytes: number): Promise<void> {
+    while (this.used > 0 && this.used + bytes > this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** A buffer of `voxels` elements of `dtype`, reused when one came back; contents are stale. */
+  take(dtype: ZarrDType, voxels: number): ZarrTypedArray {
+    const bytes = voxels * allocate(dtype, 0).BYTES_PER_ELEMENT;
+    const buffer = this.spare.get(bytes)?.pop();
+    if (buffer === undefined) return allocate(dtype, voxels);
+    this.spareBytes -= bytes;
+    const Ctor = allocate(dtype, 0).constructor as new (b: ArrayBuffer) => ZarrTypedArray;
+    return new Ctor(buffer);
+  }
+
+  give(piece: Uint8Array | undefined): void {
+    if (piece === undefined || piece.byteOffset !== 0 || piece.byteLength !== piece.buffer.byteLength) return;
+    if (this.spareBytes + piece.byteLength > this.limit) return;
+    const list = this.spare.get(piece.byteLength) ?? [];
+    list.push(piece.buffer as ArrayBuffer);
+    this.spare.set(piece.byteLength, list);
+    this.spareBytes += piece.byteLength;
+  }
+}
+
+/** Where streamed chunks are written: the store's own staged files, or temp files then `set`. */
+class ChunkStager {
+  private tmp: Promise<string> | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly store: ChunkStore,
+    private readonly tmpDir: string,
+  ) {}
+
+  async stage(key: string): Promise<StagedFile> {
+    if (this.store.stage !== undefined) return this.store.stage(key);
+    this.tmp ??= mkdtemp(join(this.tmpDir, "ingestkit-zarr-chunks-"));
+    const path = join(await this.tmp, String(this.count++));
+    return {
+      path,
+      commit: async () => {
+        await this.store.set(key, await readFile(path));
+        await unlink(path);
+      },
+      abort: () => unlink(path).catch(() => {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.tmp !== null) await rm(await this.tmp, { recursive: true, force: true });
+    this.tmp = null;
+  }
+}
+
+/** The chunks of the chunk row being streamed. */
+interface OpenChunk {
+  box: ChunkBox;
+  key: string;
+  stream: ChunkStream;
+  staged: StagedFile;
+}
+
+export interface StreamingContext {
+  budget: PieceBudget;
+  stager: ChunkStager;
+}
+
 /** Accumulates one level's planes into chunk rows and cuts full rows into padded chunks. */
 class LevelWriter {
   private readonly row: ZarrTypedArray | null;
@@ -340,6 +454,9 @@ class LevelWriter {
   private rowIndex = 0;
   private planesSeen = 0;
   private spilled: SpilledRow | null = null;
+  /** Streaming mode (a big row and an encoder with openChunk): the row's chunks being written. */
+  private readonly streaming: StreamingContext | null;
+  private open: OpenChunk[] | null = null;
 
   constructor(
     private readonly level: PyramidLevel,
@@ -347,18 +464,86 @@ class LevelWriter {
     private readonly writes: InFlight,
     private readonly next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null,
     private readonly spill: { maxRowBytes: number; tmpDir: string },
+    streaming: StreamingContext | null,
   ) {
     this.plane = level.shape.y * level.shape.x;
     const rowVoxels = Math.min(level.chunks.z, level.shape.z) * this.plane;
-    const spilled = rowVoxels * allocate(dtype, 0).BYTES_PER_ELEMENT > spill.maxRowBytes;
-    this.row = spilled ? null : allocate(dtype, rowVoxels);
+    const big = rowVoxels * allocate(dtype, 0).BYTES_PER_ELEMENT > spill.maxRowBytes;
+    this.streaming = big && writes.encoder.openChunk !== undefined ? streaming : null;
+    this.row = big ? null : allocate(dtype, rowVoxels);
   }
 
-  /** Removes the spill file, if any (call once, after the last flush or on error). */
+  /** Removes the spill file and unfinished chunk files, if any (call once, after the last flush or on error). */
   async dispose(): Promise<void> {
     await this.spilled?.close();
     this.spilled = null;
+    const open = this.open ?? [];
+    this.open = null;
+    for (const chunk of open) {
+      await chunk.stream.abort();
+      await chunk.staged.abort();
+    }
     await this.next?.writer.dispose();
+  }
+
+  /** Starts the row's chunk files. */
+  private async openRow(): Promise<OpenChunk[]> {
+    const { stager } = this.streaming as StreamingContext;
+    const { chunks, path } = this.level;
+    const nbytes = chunks.z * chunks.y * chunks.x * allocate(this.dtype, 0).BYTES_PER_ELEMENT;
+    const open: OpenChunk[] = [];
+    this.open = open;
+    for (const box of chunkBoxes(this.level.shape, chunks)) {
+      const key = chunkKeyV2(path, [this.rowIndex, box.iy, box.ix]);
+      const staged = await stager.stage(key);
+      open.push({ box, key, staged, stream: (this.writes.encoder.openChunk as NonNullable<ChunkEncoder["openChunk"]>)(staged.path, nbytes) });
+    }
+    return open;
+  }
+
+  /** Cuts planes [offset, offset + n) into one padded piece per chunk of the row and streams them. */
+  private async streamPlanes(planes: ZarrTypedArray, offset: number, n: number): Promise<void> {
+    const { budget } = this.streaming as StreamingContext;
+    const open = this.open ?? (await this.openRow());
+    const { shape, chunks } = this.level;
+    const voxels = n * chunks.y * chunks.x;
+    const bytes = voxels * planes.BYTES_PER_ELEMENT;
+    for (const chunk of open) {
+      this.writes.check();
+      await budget.acquire(bytes);
+      const piece = budget.take(this.dtype, voxels);
+      if (chunk.box.h < chunks.y || chunk.box.w < chunks.x) piece.fill(0); // padding = fill value
+      copyBox(planes, offset, n, shape, chunks, chunk.box, piece);
+      this.writes.track(
+        chunk.stream
+          .push(bytesOf(piece))
+          .then((back) => budget.give(back))
+          .finally(() => budget.release(bytes)),
+      );
+    }
+  }
+
+  /** Pads the row's chunks to full depth and completes their files. */
+  private finishStreamedRow(): void {
+    const open = this.open ?? [];
+    this.open = null;
+    const { chunks } = this.level;
+    const missing = (chunks.z - this.filled) * chunks.y * chunks.x * allocate(this.dtype, 0).BYTES_PER_ELEMENT;
+    for (const { stream, staged } of open) {
+      if (missing > 0) this.writes.track(stream.pushZeros(missing));
+      this.writes.track(
+        stream.close().then(
+          async (length) => {
+            await staged.commit();
+            this.writes.countChunk(length);
+          },
+          async (error: unknown) => {
+            await staged.abort();
+            throw error;
+          },
+        ),
+      );
+    }
   }
 
   async push(planes: ZarrTypedArray, count: number): Promise<void> {
@@ -370,6 +555,8 @@ class LevelWriter {
       const n = Math.min(count - offset, this.level.chunks.z - this.filled);
       if (this.row !== null) {
         this.row.set(planes.subarray(offset * this.plane, (offset + n) * this.plane) as never, this.filled * this.plane);
+      } else if (this.streaming !== null) {
+        await this.streamPlanes(planes, offset, n);
       } else {
         this.spilled ??= await SpilledRow.create(this.spill.tmpDir, this.level.path);
         await this.spilled.write(this.level, this.dtype, planes, offset, n, this.filled);
@@ -398,6 +585,12 @@ class LevelWriter {
     const bytesPer = allocate(this.dtype, 0).BYTES_PER_ELEMENT;
     const chunkBytes = chunkVoxels * bytesPer;
     const encoder = this.writes.encoder;
+    if (this.streaming !== null) {
+      this.finishStreamedRow();
+      this.rowIndex++;
+      this.filled = 0;
+      return;
+    }
     if (this.row === null && encoder.encodeFile !== undefined) {
       // the encoder reads each chunk from the spill file piece by piece: no chunk-sized buffer here
       const spilled = this.spilled as SpilledRow;
@@ -479,13 +672,17 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     store,
   );
   const spill = { maxRowBytes: options.maxRowBytes ?? 8 * 2 ** 20, tmpDir: options.tmpDir ?? tmpdir() };
+  const streaming: StreamingContext = {
+    budget: new PieceBudget(options.maxPieceBytesInFlight ?? 32 * 2 ** 20),
+    stager: new ChunkStager(store, spill.tmpDir),
+  };
   let level0: LevelWriter | null = null;
 
   try {
     // Build the chain from the coarsest level up: level i pushes into a downsampler feeding i+1.
     let next: { downsampler: StreamingDownsampler; writer: LevelWriter } | null = null;
     for (let i = levelCount - 1; i >= 0; i--) {
-      const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next, spill);
+      const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next, spill, streaming);
       level0 = writer;
       if (i > 0) {
         const downsampler = new StreamingDownsampler(shapes[i - 1] as VolumeShape, factors, method, dtype, (planes, count) =>
@@ -517,6 +714,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
         converted.set(slab as never);
       }
       await level0.push(converted, z1 - z0);
+      source.release?.(slab); // the level writers and downsamplers copied what they keep
     }
     await level0.finish();
     await writes.drain();
@@ -545,6 +743,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     throw error;
   } finally {
     await level0?.dispose();
+    await streaming.stager.dispose();
     if (ownEncoder) await encoder.close();
   }
 

@@ -87,6 +87,7 @@ export function asFloat32(source: SlabSource): SlabSource {
       if (source.dtype === "float16") return float16BitsToFloat32(raw as Uint16Array);
       const out = new Float32Array(raw.length);
       for (let i = 0; i < raw.length; i++) out[i] = raw[i]!;
+      source.release?.(raw); // converted: the source's buffer is free again
       return out;
     },
     close: () => source.close(),
@@ -108,6 +109,7 @@ function tee(source: SlabSource, sink: (slab: VoxelArray) => Promise<void>): Sla
       } else if (z0 > next) throw new Error(`volume slabs read out of order (${z0} after ${next})`);
       return slab;
     },
+    release: (slab) => source.release?.(slab),
     async done() {
       // the pyramid may stop early when not written: feed the MRC the rest
       const step = Math.max(1, Math.floor((32 * 1024 * 1024) / (source.shape.x * source.shape.y * 4)));
