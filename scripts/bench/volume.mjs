@@ -8,6 +8,7 @@
 // Size: BENCH_VOLUME_Z × BENCH_VOLUME_Y × BENCH_VOLUME_X (default 256 × 1024 × 1024 = 1 GiB).
 // BENCH_VOLUME_DIR: work directory (default $TMPDIR/ingestkit-bench-volume; the generated input
 // is kept there and reused, outputs are removed). BENCH_VOLUME_PEER=0 skips the Python peer.
+// BENCH_ROUNDS (default 3): alternating rounds of both; the best wall time of each is compared.
 // Targets (issue 3): ingestkit ≤ ⅓ of the Python wall time, peak RSS < 300 MiB at any size.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
@@ -125,22 +126,43 @@ async function main() {
   const mb = bytes / 1e6;
   console.log(`volume: ${nz} × ${ny} × ${nx} float32 = ${(bytes / 2 ** 20).toFixed(0)} MiB; outputs: MRC + ${LEVELS}-level OME-Zarr (Blosc lz4, 256³ chunks); ${cpus().length} cores, node ${process.version}`);
 
-  const oursDir = join(work, "ours");
-  rmSync(oursDir, { recursive: true, force: true });
-  mkdirSync(oursDir, { recursive: true });
-  const ours = timed("ingestkit", [process.execPath, fileURLToPath(import.meta.url), "--child", input, oursDir]);
-  rmSync(oursDir, { recursive: true, force: true });
+  // Rounds alternate ours and the peer; before each run dirty pages are flushed (`sync`), so no run
+  // pays for the previous one's writeback. On this VM the first touch of guest memory is costly
+  // (fresh page-cache pages cost ~1.4 ns/byte of kernel time, recycled ones ~0.1), so the first
+  // round warms both up and the best of the rounds is reported for each side.
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
   const line = (name, r) =>
     `${name.padEnd(22)} wall ${r.wall.toFixed(2).padStart(7)} s   peak RSS ${r.rssMiB.toFixed(0).padStart(6)} MiB   ${(mb / r.wall).toFixed(0).padStart(5)} MB/s`;
-  console.log(line("ingestkit (Node)", ours));
-
   if (runPeer) {
     const probe = spawnSync("/usr/bin/python3", ["-c", "import numpy, mrcfile, zarr, numcodecs"], { encoding: "utf8" });
     if (probe.status !== 0) throw new Error(`/usr/bin/python3 lacks numpy/mrcfile/zarr/numcodecs (${probe.stderr.trim()}); run scripts/system-deps.sh`);
-    const peerDir = join(work, "peer");
-    rmSync(peerDir, { recursive: true, force: true });
-    const peer = timed("python peer", ["/usr/bin/python3", join(root, "scripts/bench/volume-peer.py"), input, peerDir, String(LEVELS)]);
-    rmSync(peerDir, { recursive: true, force: true });
+  }
+  const oursDir = join(work, "ours");
+  const peerDir = join(work, "peer");
+  const results = { ours: [], peer: [] };
+  for (let round = 1; round <= rounds; round++) {
+    rmSync(oursDir, { recursive: true, force: true });
+    mkdirSync(oursDir, { recursive: true });
+    spawnSync("sync");
+    const ours = timed("ingestkit", [process.execPath, fileURLToPath(import.meta.url), "--child", input, oursDir]);
+    rmSync(oursDir, { recursive: true, force: true });
+    results.ours.push(ours);
+    console.log(line(`round ${round} ingestkit`, ours));
+    if (runPeer) {
+      rmSync(peerDir, { recursive: true, force: true });
+      spawnSync("sync");
+      const peer = timed("python peer", ["/usr/bin/python3", join(root, "scripts/bench/volume-peer.py"), input, peerDir, String(LEVELS)]);
+      rmSync(peerDir, { recursive: true, force: true });
+      results.peer.push(peer);
+      console.log(line(`round ${round} Python`, peer));
+    }
+  }
+  const best = (rs) => rs.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const ours = { ...best(results.ours), rssMiB: Math.max(...results.ours.map((r) => r.rssMiB)) };
+  console.log(`best of ${rounds} (peak RSS: the highest of the rounds)`);
+  console.log(line("ingestkit (Node)", ours));
+  if (runPeer) {
+    const peer = { ...best(results.peer), rssMiB: Math.max(...results.peer.map((r) => r.rssMiB)) };
     console.log(line("reference way (Python)", peer));
     const t = ours.wall / peer.wall;
     console.log(`ratios ours/peer: wall ${t.toFixed(2)} (target ≤ 0.33: ${t <= 1 / 3 ? "met" : "NOT met"}), peak RSS ${(ours.rssMiB / peer.rssMiB).toFixed(2)}`);

@@ -33,8 +33,8 @@ export type { EntityEndEvent, EntityStartEvent, EntityStatus, FoundEvent, Output
 export type { ConvertOptions, ConvertResult } from "./engine/convert.js";
 
 export { LocalStorage } from "./storage/local.js";
-export { copyBetween } from "./storage/storage.js";
-export type { Listing, Storage, StorageStat } from "./storage/storage.js";
+export { copyBetween, stageLocalFile } from "./storage/storage.js";
+export type { Listing, StagedFile, Storage, StorageStat } from "./storage/storage.js";
 export { globStorage, hasGlobMagic } from "./storage/glob.js";
 export { safeKey, joinKey, basenameKey, dirnameKey, extnameKey } from "./storage/paths.js";
 

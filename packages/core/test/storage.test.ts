@@ -7,7 +7,7 @@ import { IngestError } from "../src/errors.js";
 import { globStorage, hasGlobMagic } from "../src/storage/glob.js";
 import { LocalStorage } from "../src/storage/local.js";
 import { basenameKey, dirnameKey, extnameKey, joinKey, safeKey } from "../src/storage/paths.js";
-import { copyBetween } from "../src/storage/storage.js";
+import { copyBetween, stageLocalFile, type Storage } from "../src/storage/storage.js";
 
 let base: string;
 let root: string;
@@ -531,5 +531,44 @@ describe("LocalStorage folder cache", () => {
     await st.delete("a", { recursive: true });
     await st.write("a/b/three.txt", "3");
     expect(readFileSync(join(root, "a", "b", "three.txt"), "utf8")).toBe("3");
+  });
+});
+
+describe("staged local files (stageFile / stageLocalFile)", () => {
+  it("LocalStorage stages a hidden temp sibling: invisible until commit, renamed into place, removed by abort", async () => {
+    const staged = await storage.stageFile("a/b/out.mrc");
+    expect(dirname(staged.path)).toBe(join(root, "a", "b"));
+    writeFileSync(staged.path, "whole");
+    expect((await storage.list("a/b")).files).toEqual([]); // in flight: not listed
+    await staged.commit();
+    expect(readFileSync(join(root, "a/b/out.mrc"), "utf8")).toBe("whole");
+    expect(tree(root)).toEqual(["a", "a/b", "a/b/out.mrc"]);
+    const dropped = await storage.stageFile("a/b/other.mrc");
+    writeFileSync(dropped.path, "part");
+    await dropped.abort();
+    expect(tree(root)).toEqual(["a", "a/b", "a/b/out.mrc"]);
+    await expect(storage.stageFile("../escape.mrc")).rejects.toThrow(/would escape the root/);
+  });
+
+  it("a storage without stageFile gets a private temp file streamed to the key on commit; killed runs' folders are removed", async () => {
+    // a stale staging folder of a process that no longer exists
+    const stale = join(tmpdir(), "ingestkit-stage-999999-zzzz");
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, "x.mrc"), "partial");
+    const local = new LocalStorage(root);
+    const plain: Storage = { ...local, location: local.location, list: (k) => local.list(k), stat: (k) => local.stat(k), read: (k) => local.read(k), readRange: (k, a, b) => local.readRange(k, a, b), readStream: (k) => local.readStream(k), write: (k, d) => local.write(k, d), writeStream: (k, src) => local.writeStream(k, src), copy: (a, b) => local.copy(a, b), delete: (k, o) => local.delete(k, o) };
+    expect(plain.stageFile).toBeUndefined();
+    const staged = await stageLocalFile(plain, "up/tomo.mrc");
+    expect(staged.path.startsWith(join(tmpdir(), `ingestkit-stage-${process.pid}-`))).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    writeFileSync(staged.path, "uploaded");
+    await staged.commit();
+    expect(readFileSync(join(root, "up/tomo.mrc"), "utf8")).toBe("uploaded");
+    expect(existsSync(dirname(staged.path))).toBe(false);
+    const dropped = await stageLocalFile(plain, "up/other.mrc");
+    writeFileSync(dropped.path, "x");
+    await dropped.abort();
+    expect(existsSync(dirname(dropped.path))).toBe(false);
+    expect(existsSync(join(root, "up/other.mrc"))).toBe(false);
   });
 });

@@ -234,17 +234,33 @@ print(json.dumps([float(m.data[0, i, 0]) for i in range(4)]))`);
     expect(v).toEqual([0, -128, 127, -1]);
   });
 
-  it("MRC staging folders left in the temp dir by a killed run are removed; the run's own is gone afterwards", async () => {
-    const { mkdirSync, writeFileSync: write, readdirSync } = await import("node:fs");
+  it("the MRC and big Zarr chunks are staged next to their final names; a killed run's temp files are removed, the run's own are gone", async () => {
+    const { readdirSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
-    const stale = join(tmpdir(), "ingestkit-mrc-999999-zzzz");
-    mkdirSync(stale, { recursive: true });
-    write(join(stale, "TS_run1.mrc"), "partial");
-    const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
-    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src } }, sel());
+    // level 0's chunk row (32 × 256 × 257 float32, 8.4 MB) is over the 8 MiB kept in memory: streamed into staged chunk files
+    const src = await mrcBytes({ z: 32, y: 256, x: 257 }, 13.48, (i) => ((i * 7919) % 1000) * 0.25);
+    // a run killed while writing leaves pid-stamped temp siblings in the output folder
+    const stale = `${TOMO_DIR}/TS_run1.mrc.ingestkit-tmp-999999-0badf00d`;
+    const staleChunk = `${TOMO_DIR}/TS_run1.zarr/0/0/0/0.ingestkit-tmp-999999-0badf00d`;
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith("ingestkit-"));
+    const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src }, output: { [stale]: "partial", [staleChunk]: "partial" } }, sel());
     expect(r.summary.failures).toEqual([]);
-    expect(existsSync(stale)).toBe(false);
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`ingestkit-mrc-${process.pid}-`))).toEqual([]);
+    expect(existsSync(join(r.dir, "out", stale))).toBe(false);
+    expect(existsSync(join(r.dir, "out", staleChunk))).toBe(false);
+    expect(existsSync(join(r.dir, "out", TOMO_DIR, "TS_run1.mrc"))).toBe(true);
+    const leftovers = (readdirSync(join(r.dir, "out"), { recursive: true }) as string[]).filter((n) => n.includes("ingestkit-tmp"));
+    expect(leftovers).toEqual([]);
+    // local output: nothing of this process staged in the temp dir (no second copy of the MRC, no chunk files)
+    const mine = readdirSync(tmpdir()).filter((n) => !before.includes(n) && (n.startsWith(`ingestkit-stage-${process.pid}-`) || n.startsWith("ingestkit-zarr-")));
+    expect(mine).toEqual([]);
+    const dir = join(r.dir, "out", TOMO_DIR);
+    const checked = python(`
+import json, mrcfile, numpy as np, zarr
+src = mrcfile.open(${JSON.stringify(join(r.dir, "src", "TS_run1", "tomo.mrc"))}).data
+m = mrcfile.open(${JSON.stringify(join(dir, "TS_run1.mrc"))}, permissive=False).data
+g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
+print(json.dumps({"mrc": bool(np.array_equal(m, src)), "level0": bool(np.array_equal(g["0"][:], src)), "shapes": [list(g[str(i)].shape) for i in range(3)]}))`);
+    expect(checked).toEqual({ mrc: true, level0: true, shapes: [[32, 256, 257], [16, 128, 129], [8, 64, 65]] });
   });
 
   it("--no-write-mrc / --no-write-zarr leave that output out; --ngff-version 0.5 writes Zarr v3; a dry run converts nothing", async () => {

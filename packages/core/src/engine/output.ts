@@ -9,7 +9,7 @@ import { IngestError } from "../errors.js";
 import { pyJsonDumps } from "../python/index.js";
 import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
-import type { Listing, Storage, StorageStat } from "../storage/storage.js";
+import { stageLocalFile, type Listing, type StagedFile, type Storage, type StorageStat } from "../storage/storage.js";
 import type { RunEventListener } from "./events.js";
 import { fingerprint, type Manifest } from "./manifest.js";
 
@@ -86,10 +86,6 @@ export class OutputStore {
   }
 
   /**
-   * Counts an output that an importer wrote itself, object by object (a Zarr pyramid through
-   * `storage`): stats, the `output` event and the manifest entry, as for the write methods.
-   */
-  /**
    * Counts an output an importer handles itself (a Zarr pyramid, a rendered image): found up to
    * date (`upToDate` true) or, in a dry run, to be written.
    */
@@ -99,6 +95,28 @@ export class OutputStore {
       this.stats.upToDate++;
       this.options.onEvent?.({ event: "output", key: k, kind: "bytes", bytes: this.options.manifest?.get(k)?.size ?? 0, upToDate: true });
     } else if (this.dryRun) this.stats.written++;
+  }
+
+  /**
+   * A local file the importer writes itself (an MRC whose header is patched at the end) that
+   * becomes `key` on `commit`, atomically, with no second copy on local storage. `commit` records
+   * the write like the write methods (stats, event, manifest entry with `fp`). Not in dry runs.
+   */
+  async stageFile(key: string, record?: (r: WriteRecord) => void, from?: string, fp?: string): Promise<StagedFile> {
+    const k = safeKey(key, "output path");
+    if (this.dryRun) throw new Error(`stageFile(${k}) in a dry run`);
+    const staged = await stageLocalFile(this.storage, k);
+    return {
+      path: staged.path,
+      commit: async () => {
+        const { stat } = await import("node:fs/promises");
+        const size = (await stat(staged.path)).size;
+        await staged.commit();
+        record?.({ key: k, kind: "bytes", ...(from ? { from } : {}) });
+        await this.written(k, "bytes", fp, size);
+      },
+      abort: () => staged.abort(),
+    };
   }
 
   async writtenExternally(key: string, fp: string, bytes: number): Promise<void> {

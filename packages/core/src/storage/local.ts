@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { IngestError, describeCause } from "../errors.js";
 import { safeKey } from "./paths.js";
-import type { Listing, Storage, StorageStat } from "./storage.js";
+import type { Listing, StagedFile, Storage, StorageStat } from "./storage.js";
 
 export class LocalStorage implements Storage {
   readonly root: string;
@@ -133,6 +133,25 @@ export class LocalStorage implements Storage {
       await unlink(tmp).catch(() => undefined);
       throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
     }
+  }
+
+  /** A temp sibling of the key's file (as every atomic write here), renamed into place on commit. */
+  async stageFile(key: string): Promise<StagedFile> {
+    const p = this.pathOf(key);
+    await this.ensureDir(dirname(p));
+    const tmp = tempName(p);
+    return {
+      path: tmp,
+      commit: async () => {
+        try {
+          await rename(tmp, p);
+        } catch (err) {
+          await unlink(tmp).catch(() => undefined);
+          throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
+        }
+      },
+      abort: () => unlink(tmp).catch(() => undefined),
+    };
   }
 
   async writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable): Promise<void> {

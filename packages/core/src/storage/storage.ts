@@ -13,6 +13,15 @@ export interface StorageStat {
   etag?: string;
 }
 
+/** A local file that becomes an object on `commit`, atomically (readers see the old object or the whole new one). */
+export interface StagedFile {
+  /** Absolute local path to create and write; it does not exist yet. */
+  readonly path: string;
+  commit(): Promise<void>;
+  /** Removes the file (if it was created); safe after a failed commit. */
+  abort(): Promise<void>;
+}
+
 export interface Listing {
   /** Immediate child names (not keys) that are objects/files. */
   files: string[];
@@ -43,6 +52,12 @@ export interface Storage {
    * (S3 to S3 on one endpoint); false when it cannot, and the caller streams instead.
    */
   copyFromStorage?(from: Storage, fromKey: string, toKey: string): Promise<boolean>;
+  /**
+   * Optional: a local file for `key` that a writer fills itself (an MRC, Zarr chunks encoded in
+   * workers) and that becomes `key` on commit, with no second copy. Local storage stages next
+   * to the final file; storages without it are written through `writeStream` (see stageLocalFile).
+   */
+  stageFile?(key: string): Promise<StagedFile>;
   /** Removes leftovers of writes interrupted by a crash (temp files, incomplete uploads). */
   removeStaleTemps?(): Promise<number>;
 }
@@ -51,4 +66,47 @@ export interface Storage {
 export async function copyBetween(from: Storage, fromKey: string, to: Storage, toKey: string): Promise<void> {
   if (from === to) return from.copy(fromKey, toKey);
   await to.writeStream(toKey, await from.readStream(fromKey));
+}
+
+const STAGE_PREFIX = "ingestkit-stage-";
+let staleStagingRemoved: Promise<void> | null = null;
+
+/**
+ * A staged local file for `key` of `storage`: the storage's own (`stageFile`), or a private temp
+ * folder whose file is streamed to `key` on commit. Temp folders carry the pid, and those of
+ * processes that are gone (killed mid-write) are removed the first time this is called.
+ */
+export async function stageLocalFile(storage: Storage, key: string): Promise<StagedFile> {
+  if (storage.stageFile) return storage.stageFile(key);
+  const [{ mkdtemp, readdir, rm }, { tmpdir }, { join, basename }, { createReadStream }] = await Promise.all([
+    import("node:fs/promises"),
+    import("node:os"),
+    import("node:path"),
+    import("node:fs"),
+  ]);
+  staleStagingRemoved ??= (async () => {
+    for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+      const m = new RegExp(`^${STAGE_PREFIX}(\\d+)-`).exec(name);
+      if (!m || Number(m[1]) === process.pid) continue;
+      try {
+        process.kill(Number(m[1]), 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ESRCH") await rm(join(tmpdir(), name), { recursive: true, force: true });
+      }
+    }
+  })();
+  await staleStagingRemoved;
+  const dir = await mkdtemp(join(tmpdir(), `${STAGE_PREFIX}${process.pid}-`));
+  const path = join(dir, basename(key) || "file");
+  return {
+    path,
+    commit: async () => {
+      try {
+        await storage.writeStream(key, createReadStream(path));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    abort: () => rm(dir, { recursive: true, force: true }),
+  };
 }

@@ -128,7 +128,7 @@ export class MrcReader implements SlabSource {
   /** Takes back a slab this reader returned (see SlabSource.release): its buffer backs a later read. */
   release(slab: VoxelArray): void {
     const { buffer } = slab;
-    if (this.mode === 101 || slab.byteOffset !== 0 || buffer.byteLength !== slab.byteLength || this.spare.length >= 4) return;
+    if (this.mode === 101 || slab.byteOffset !== 0 || buffer.byteLength !== slab.byteLength || this.spare.length >= 2) return;
     if (!this.spare.includes(buffer as ArrayBuffer)) this.spare.push(buffer as ArrayBuffer);
   }
 

@@ -1,24 +1,23 @@
 /**
  * Streaming OME-Zarr pyramid writer (OME-NGFF 0.4 on Zarr v2, as the CryoET portal serves).
  *
- * The source is read in z-slabs; each slab is appended to level 0's current chunk row (chunk depth
- * planes); a full row is cut into chunks, padded to the full chunk shape with the fill value (zarr
- * v2 stores edge chunks whole) and handed to the encoder (worker pool) and the store. The same
- * slab goes through a {@link StreamingDownsampler} that feeds level 1, which feeds level 2, and so
- * on.
+ * The source is read in z-slabs; each slab goes to level 0's current chunk row (chunk depth
+ * planes) and through a {@link StreamingDownsampler} that feeds level 1, which feeds level 2, and
+ * so on. Zarr v2 stores edge chunks whole, so chunks are padded with the fill value (zero).
  *
- * Memory is bounded whatever the volume's size: a chunk row (chunk depth × the level's whole
- * y×x plane, 1 GiB for 256-deep chunks of a 1024² float32 plane) is kept in memory only up to
- * `maxRowBytes` (default 8 MiB); a bigger row is spilled to a temporary file laid out chunk by
- * chunk (each incoming slab is cut into chunk-shaped, padded planes and written at its chunk's
- * offset), and when the row is complete the encoder reads each chunk from that file itself, 1 MiB
- * at a time, building its Blosc frame block by block (ChunkEncoder.encodeFile, ./blosc-frame.ts),
- * so no chunk-sized raw buffer exists; the next row waits until the encoders are done reading.
- * (Encoders without encodeFile get the chunk read back with one contiguous read.) Source slabs are
- * read `readBytes` (default 8 MiB) at a time, and chunks being encoded/stored are bounded by
- * `maxBytesInFlight` (default 128 MiB of raw chunk bytes, at least one chunk; an encoded chunk is
- * at most its raw size + 16 bytes). Per encoder worker there remain a 1 MiB read buffer, a block of
- * shuffle scratch and numcodecs' LZ4 WASM heap (about 1 MiB: it only ever sees one ≤ 128 KiB stream).
+ * Memory is bounded whatever the volume's size. A chunk row is a chunk depth × the level's whole
+ * y×x plane (1 GiB for 256-deep chunks of a 1024² float32 plane), so only a row of at most
+ * `maxRowBytes` (default 8 MiB) is gathered in memory and cut into chunks when complete. A bigger
+ * row is *streamed* when the encoder can (`ChunkEncoder.openChunk`: Blosc lz4, the portal's
+ * compressor): each chunk of the row is opened as a staged file (`ChunkStore.stage`: a temp
+ * sibling in the output folder, renamed into place when complete; or a temp file handed to `set`),
+ * every slab is cut into one padded piece per chunk, and an encoder worker compresses the piece's
+ * Blosc blocks and appends them to the chunk's file, writing the frame header last — no raw row
+ * and no whole frame ever exists. Pieces in flight are bounded by `maxPieceBytesInFlight`
+ * (default 32 MiB) and their buffers are reused. Encoders without `openChunk` (other
+ * compressors) get big rows spilled to a temporary file laid out chunk by chunk, from which each
+ * chunk is encoded when the row is complete (ChunkEncoder.encodeFile, or one contiguous read).
+ * Source slabs are read `readBytes` (default 8 MiB, at least a z-block of planes) at a time.
  *
  * Write order makes a half-written pyramid unmistakable: all chunks of every array, then each
  * array's `.zarray`, then the group's `.zattrs` and finally `.zgroup`.
@@ -89,7 +88,7 @@ export interface WritePyramidOptions {
   maxChunksInFlight?: number;
   /** Raw chunk bytes being encoded/stored at once (at least one chunk is always allowed). Default 128 MiB. */
   maxBytesInFlight?: number;
-  /** Planes per `readSlab` call. Default: as many as fit in `readBytes`, at most min(chunk depth, 32). */
+  /** Planes per `readSlab` call. Default: as many as fit in `readBytes`, at most min(chunk depth, 32), at least the z factor. */
   readDepth?: number;
   /** Target bytes (of output dtype) per `readSlab` call when `readDepth` is not given. Default 8 MiB. */
   readBytes?: number;
@@ -696,7 +695,9 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     const plane = source.shape.y * source.shape.x;
     const planeBytes = plane * allocate(dtype, 0).BYTES_PER_ELEMENT;
     const depth = positiveInt(
-      options.readDepth ?? Math.max(1, Math.min(chunks.z, 32, Math.floor((options.readBytes ?? 8 * 2 ** 20) / planeBytes))),
+      // at least a z-block of planes (2 for tomograms): the downsampler then never joins slabs, and
+      // 2 planes of a 256² float32 chunk are exactly one Blosc block (no partial blocks to gather)
+      options.readDepth ?? Math.max(Math.min(chunks.z, factors.z, source.shape.z), Math.min(chunks.z, 32, Math.floor((options.readBytes ?? 8 * 2 ** 20) / planeBytes)), 1),
       "readDepth",
     );
     const sameType = allocate(dtype, 0).constructor;

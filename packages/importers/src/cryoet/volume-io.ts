@@ -5,10 +5,7 @@
  * `{name}.zarr`, in one pass over the source. Outputs whose fingerprint is unchanged are not
  * rewritten; a dry run only plans.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { fingerprint, IngestError, python, type ItemContext, type Storage } from "@ingestkit/core";
 import {
   float16BitsToFloat32,
@@ -191,37 +188,21 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   }
 }
 
-const TMP_PREFIX = "ingestkit-mrc-";
-
-/** Removes MRC staging folders left in the temp dir by runs that were killed (their pid is gone). */
-async function removeStaleStaging(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const m = new RegExp(`^${TMP_PREFIX}(\\d+)-`).exec(name);
-    if (!m || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") await rm(join(tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-}
-
 async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
   const source = asFloat32(reader);
-  await ctx.run.memo("cryoet.volumes.staging", () => removeStaleStaging());
-  // the MRC is staged locally (its header is patched once the statistics are known), then
-  // streamed into the output storage; the pid in the name lets a later run clean up after a kill
-  const tmp = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}${process.pid}-`));
-  const tmpMrc = join(tmp, `${o.name}.mrc`);
+  // The MRC is written straight into a staged file of the output storage (next to its final name
+  // on local storage; a private temp file streamed up on commit for S3): its header is patched
+  // once the statistics are known, and the commit (a rename) is the atomic step.
+  const mrcStage = w.writeMrc ? await ctx.output.stageFile(w.mrcKey, ctx.record, o.sourceLocation, w.fp) : undefined;
   let mrc: MrcWriter | undefined;
   try {
-    if (w.writeMrc) {
+    if (mrcStage) {
       // from a source MRC the reference copies EXTRA and a typed extended header
       const sourceHeader = reader instanceof MrcReader ? reader.header : undefined;
       const ext = reader instanceof MrcReader ? reader.extendedHeader : new Uint8Array(0);
       const hasExt = !!sourceHeader && sourceHeader.exttyp.trim() !== "" && ext.length > 0;
       mrc = await MrcWriter.create(
-        tmpMrc,
+        mrcStage.path,
         {
           shape: source.shape,
           dtype: "float32",
@@ -233,7 +214,6 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
           ...(sourceHeader ? { extra1: sourceHeader.extra1, extra2: sourceHeader.extra2 } : {}),
           ...(hasExt ? { exttyp: sourceHeader!.exttyp, extendedHeader: ext } : {}),
         },
-        // a private temp folder: the Storage write below is the atomic step
         { atomic: false, fsync: false },
       );
     }
@@ -243,7 +223,12 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
     if (w.writeZarr) {
       // the reference replaces the whole group: nothing of an older pyramid may survive
       await ctx.output.delete(w.zarrKey, { recursive: true });
-      const store: ChunkStore = { set: (key, bytes) => ctx.output.storage.write(`${w.zarrKey}/${key}`, bytes) };
+      const storage = ctx.output.storage;
+      const store: ChunkStore = {
+        set: (key, bytes) => storage.write(`${w.zarrKey}/${key}`, bytes),
+        // big chunks are encoded straight into their files (local output), not buffered whole
+        ...(storage.stageFile ? { stage: (key: string) => storage.stageFile!(`${w.zarrKey}/${key}`) } : {}),
+      };
       const result = await writeOmeZarrPyramid(feed, store, {
         ngffVersion: ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4",
         kind: o.kind,
@@ -254,16 +239,15 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
       await ctx.output.writtenExternally(w.zarrKey, w.fp, result.storedBytes);
     }
     await feed.done();
-    if (mrc) {
+    if (mrc && mrcStage) {
       await mrc.close();
       mrc = undefined;
-      await ctx.output.writeStream(w.mrcKey, createReadStream(tmpMrc), ctx.record, o.sourceLocation, w.fp);
+      await mrcStage.commit();
     }
   } catch (err) {
     await mrc?.abort().catch(() => undefined);
+    await mrcStage?.abort().catch(() => undefined);
     if (err instanceof MrcError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
     throw err;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
   }
 }
