@@ -197,6 +197,7 @@ export async function finishRun(run: RunContext): Promise<void> {
   state.finished = true;
   if (state.mappingsDir && !run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
   state.tracking?.finish({ completed: state.completed, failed: state.failed });
+  state.lookup?.close();
   state.notifier?.digest({
     input: run.input.location,
     output: run.output.location,

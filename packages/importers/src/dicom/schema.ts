@@ -81,7 +81,7 @@ export function dicomSchema(): Record<string, unknown> {
             type: "object",
             additionalProperties: false,
             required: ["file", "key", "column"],
-            properties: { file: { type: "string" }, key: { type: "string" }, column: { type: "string" } },
+            properties: { file: { type: "string" }, key: { type: "string" }, column: { type: "string" }, table: { type: "string", minLength: 1 } },
           },
           stamp: {
             type: "array",

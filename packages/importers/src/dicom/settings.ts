@@ -57,7 +57,7 @@ export interface DicomSettings {
   seriesMetadataPath: string;
   timestampFormat: string;
   stripWhitespace: boolean;
-  lookup?: { file: string; key: string; column: string };
+  lookup?: { file: string; key: string; column: string; table?: string };
   stamps: StampSpec[];
   mappings?: { dir: string; format: "json" | "csv" };
   trackingDb?: string;
@@ -105,7 +105,9 @@ export function readDicomSettings(config: LoadedConfig): DicomSettings {
     seriesMetadataPath: str(out.series_metadata_path, DEFAULT_SERIES_METADATA_PATH),
     timestampFormat: str(out.timestamp_format, "%Y%m%d_%H%M%S"),
     stripWhitespace: out.strip_whitespace === true,
-    ...(typeof lookup.file === "string" ? { lookup: { file: lookup.file, key: str(lookup.key, ""), column: str(lookup.column, "") } } : {}),
+    ...(typeof lookup.file === "string"
+      ? { lookup: { file: lookup.file, key: str(lookup.key, ""), column: str(lookup.column, ""), ...(typeof lookup.table === "string" ? { table: lookup.table } : {}) } }
+      : {}),
     stamps: Array.isArray(d.stamp) ? (d.stamp as StampSpec[]) : [],
     ...(typeof mappings.dir === "string" ? { mappings: { dir: mappings.dir, format: mappings.format === "csv" ? "csv" : "json" } } : {}),
     ...(typeof tracking.db === "string" ? { trackingDb: tracking.db } : {}),
