@@ -279,6 +279,61 @@ describe("writeOmeZarrPyramid — compressors, write order and failures", () => 
     }
   });
 
+  it("streamed rows (maxRowBytes 0): rows wider than the open-file limit give the in-memory bytes, inline or pooled", async () => {
+    // 9 × 9 = 81 chunks per row: more than a worker keeps open (64), so chunk files are closed and reopened
+    const shape = { z: 11, y: 9 * 8, x: 9 * 8 - 3 };
+    const next = lcg(7);
+    const data = Float32Array.from({ length: shape.z * shape.y * shape.x }, () => Math.round(next() * 100) / 8);
+    const files = async (root: string) => {
+      const out = new Map<string, Buffer>();
+      for (const name of (await readdir(root, { recursive: true })).sort()) if (/^\d+\/\d+\/\d+\/\d+$/.test(name)) out.set(name, await readFile(join(root, name)));
+      return out;
+    };
+    const base = { chunks: { z: 4, y: 8, x: 8 }, readDepth: 3 };
+    const memoryRoot = join(await tempDir(), "memory.zarr");
+    await writeOmeZarrPyramid(memorySource(data, "float32", shape, 2), await FileSystemChunkStore.open(memoryRoot), { ...base, workers: 0 });
+    const expected = await files(memoryRoot);
+    expect(expected.size).toBe(3 * 9 * 9 + 2 * 5 * 5 + 1 * 3 * 3);
+    for (const workers of [0, 2]) {
+      const root = join(await tempDir(), `streamed-${workers}.zarr`);
+      await writeOmeZarrPyramid(memorySource(data, "float32", shape, 2), await FileSystemChunkStore.open(root), { ...base, workers, maxRowBytes: 0, maxPieceBytesInFlight: 4096 });
+      const got = await files(root);
+      expect([...got.keys()], `workers ${workers}`).toEqual([...expected.keys()]);
+      for (const [key, bytes] of expected) expect(Buffer.compare(bytes, got.get(key) as Buffer), `workers ${workers} ${key}`).toBe(0);
+      expect((await readdir(root, { recursive: true })).filter((n) => n.includes("ingestkit-tmp")), "no staged files left").toEqual([]);
+    }
+  });
+
+  it("streamed rows: a failing commit or chunk file rejects the write, leaves no staged file and never writes .zgroup", async () => {
+    const shape = { z: 9, y: 16, x: 16 };
+    const data = Float32Array.from({ length: shape.z * shape.y * shape.x }, (_, i) => i % 97);
+    for (const [name, failure] of [
+      ["commit", "disk full"],
+      ["open", "ENOENT"],
+    ] as const) {
+      for (const workers of [0, 2]) {
+        const root = join(await tempDir(), `${name}-${workers}.zarr`);
+        const inner = await FileSystemChunkStore.open(root);
+        let commits = 0;
+        const store: ChunkStore = {
+          set: (key, bytes) => inner.set(key, bytes),
+          async stage(key) {
+            const staged = await inner.stage(key);
+            if (name === "open") return { ...staged, path: join(root, "missing-folder", "chunk") }; // the file cannot be created
+            return { ...staged, commit: async () => (++commits === 2 ? Promise.reject(new Error("disk full")) : staged.commit()) };
+          },
+        };
+        await expect(
+          writeOmeZarrPyramid(memorySource(data, "float32", shape, 1), store, { chunks: { z: 4, y: 8, x: 8 }, workers, maxRowBytes: 0 }),
+          `${name} workers ${workers}`,
+        ).rejects.toThrow(failure);
+        const left = await readdir(root, { recursive: true });
+        expect(left, `${name} workers ${workers}`).not.toContain(".zgroup");
+        expect(left.filter((n) => n.includes("ingestkit-tmp")), `${name} workers ${workers}: staged files removed`).toEqual([]);
+      }
+    }
+  });
+
   it("a failing store rejects the write and never writes .zgroup", async () => {
     const keys: string[] = [];
     let n = 0;

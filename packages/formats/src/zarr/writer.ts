@@ -531,16 +531,16 @@ class LevelWriter {
     for (const { stream, staged } of open) {
       if (missing > 0) this.writes.track(stream.pushZeros(missing));
       this.writes.track(
-        stream.close().then(
-          async (length) => {
+        (async () => {
+          try {
+            const length = await stream.close();
             await staged.commit();
             this.writes.countChunk(length);
-          },
-          async (error: unknown) => {
-            await staged.abort();
+          } catch (error) {
+            await staged.abort(); // a failed close or commit leaves no staged file behind
             throw error;
-          },
-        ),
+          }
+        })(),
       );
     }
   }
