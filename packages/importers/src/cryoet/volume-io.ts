@@ -6,7 +6,7 @@
  * rewritten; a dry run only plans.
  */
 import { availableParallelism } from "node:os";
-import { fingerprint, IngestError, python, type ItemContext, type Storage } from "@ingestkit/core";
+import { fingerprint, IngestError, python, stageLocalFile, type ItemContext, type Storage } from "@ingestkit/core";
 import {
   float16BitsToFloat32,
   MrcError,
@@ -226,8 +226,9 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
       const storage = ctx.output.storage;
       const store: ChunkStore = {
         set: (key, bytes) => storage.write(`${w.zarrKey}/${key}`, bytes),
-        // big chunks are encoded straight into their files (local output), not buffered whole
-        ...(storage.stageFile ? { stage: (key: string) => storage.stageFile!(`${w.zarrKey}/${key}`) } : {}),
+        // big chunks are encoded straight into their files: beside their final names on local
+        // output, in pid-stamped temp folders streamed up on commit for S3
+        stage: (key: string) => stageLocalFile(storage, `${w.zarrKey}/${key}`),
       };
       const result = await writeOmeZarrPyramid(feed, store, {
         ngffVersion: ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4",
