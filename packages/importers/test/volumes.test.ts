@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryByteSink, writeMrc } from "@ingestkit/formats";
@@ -106,6 +106,16 @@ print(json.dumps({
     expect(r.summary.failures.map((f) => [f.code, f.entityPath])).toEqual([["SOURCE_INVALID", "dataset 10001 / run TS_run1 / voxel spacing 13.480 / tomogram tomo.mrc"]]);
     expect(r.summary.failures[0]!.message).toMatch(/tomo\.mrc/);
     expect(existsSync(join(r.dir, "out", VS, "Tomograms", "100"))).toBe(false);
+  });
+
+  it("a zero voxel spacing is refused at the voxel spacing, before any volume is converted; nothing is written", async () => {
+    const src = await mrcBytes({ z: 4, y: 4, x: 4 }, 13.48, (i) => i);
+    const yaml = TOMO_YAML.replace("literal: { value: [13.48] }", "literal: { value: [0] }");
+    const r = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, { selection: { imports: ["tomograms"] }, dryRun: false });
+    expect(r.summary.failures.map((f) => [f.code, f.entityPath])).toEqual([["SOURCE_INVALID", "dataset 10001 / run TS_run1 / voxel spacings"]]);
+    expect(r.summary.failures[0]!.message).toMatch(/voxel spacing must be a positive number, got 0/);
+    const left = existsSync(join(r.dir, "out")) ? (readdirSync(join(r.dir, "out"), { recursive: true }) as string[]) : [];
+    expect(left.filter((n) => /\.(mrc|zarr)|ingestkit-tmp/.test(n))).toEqual([]);
   });
 });
 
