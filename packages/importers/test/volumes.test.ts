@@ -346,5 +346,33 @@ g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
 print(json.dumps({"same": bool(np.array_equal(m.data, src)), "dmean": float(m.header.dmean), "voxel": round(float(m.voxel_size.x), 4),
   "shapes": [list(g[str(i)].shape) for i in range(3)], "level0": bool(np.array_equal(g["0"][:], src))}))`);
     expect(h).toEqual({ same: true, dmean: 2.5, voxel: 14.08, shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]], level0: true });
+
+    // re-runs: unchanged input -> nothing converted; one chunk edited inside the group -> converted again
+    const again = async () =>
+      convert({
+        profile: createCryoetProfile(),
+        config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
+        input: new LocalStorage(join(r0.dir, "src")),
+        output: new LocalStorage(join(r0.dir, "out")),
+        selection: { imports: ["tomograms"] },
+        now: 1767225600,
+      });
+    const unchanged = await again();
+    expect(unchanged.summary.outputs.written, "unchanged input").toBe(0);
+    const { statSync, utimesSync } = await import("node:fs");
+    const dirMtime = statSync(join(zarrDir, "0")).mtime;
+    python(`
+import json, numpy as np, zarr
+a = zarr.open_group(${JSON.stringify(zarrDir)}, mode="r+")["0"]
+a[0:2, 0:2, 0:2] = 9
+print(json.dumps(True))`);
+    utimesSync(join(zarrDir, "0"), dirMtime, dirMtime); // the folder looks untouched: only a chunk changed
+    const edited = await again();
+    expect(edited.summary.failures).toEqual([]);
+    expect(edited.summary.outputs.written, "edited chunk").toBeGreaterThanOrEqual(2); // the MRC and the pyramid
+    const dmean = python(`
+import json, mrcfile
+print(json.dumps(float(mrcfile.open(${JSON.stringify(join(dir, "TS_run1.mrc"))}).header.dmean)))`);
+    expect(dmean).toBeCloseTo((2.5 * 64 - (1 + 2 + 1 + 2 + 1 + 2 + 1 + 2) + 9 * 8) / 64, 5);
   });
 });

@@ -72,6 +72,26 @@ export async function openVolume(storage: Storage, key: string, location: string
   }
 }
 
+/**
+ * What identifies the source's content for re-runs: size and mtime (or ETag) of an MRC; of an
+ * OME-Zarr group, those of every object in it (a folder's own mtime misses edits inside chunks).
+ */
+async function sourceIdentity(storage: Storage, key: string): Promise<Array<string | number | null>> {
+  const st = await storage.stat(key);
+  if (st?.kind !== "dir") return [st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null];
+  const out: Array<string | number | null> = [];
+  const walk = async (prefix: string): Promise<void> => {
+    const { files, dirs } = await storage.list(prefix);
+    for (const name of files) {
+      const f = await storage.stat(`${prefix}/${name}`);
+      out.push(`${prefix.slice(key.length)}/${name}`, f?.size ?? null, f?.mtimeMs ?? null, f?.etag ?? null);
+    }
+    for (const name of dirs) await walk(`${prefix}/${name}`);
+  };
+  await walk(key.replace(/\/+$/, ""));
+  return out;
+}
+
 /** Every voxel as float32, as the reference converts all data before writing. */
 export function asFloat32(source: SlabSource): SlabSource {
   if (source.dtype === "float32") return source;
@@ -164,10 +184,9 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   try {
     const size = { ...reader.shape };
     const outputs: VolumeOutputs = { mrcFile: mrcKey, omezarrDir: zarrKey, scales: pyramidShapes(size, o.kind), size };
-    const st = await o.sourceStorage.stat(o.sourceKey);
     // What the outputs are made of; the run clock (in the MRC label) is left out like any timestamp.
     const ngff = ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4";
-    const fpStable = fingerprint("volume", o.kind, o.sourceKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, python.pyRepr(o.voxelSpacing, true), ngff);
+    const fpStable = fingerprint("volume", o.kind, o.sourceKey, ...(await sourceIdentity(o.sourceStorage, o.sourceKey)), python.pyRepr(o.voxelSpacing, true), ngff);
     const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
     const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
     const note = (key: string, upToDate: boolean) => {
