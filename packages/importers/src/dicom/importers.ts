@@ -89,9 +89,12 @@ export const instanceImporter: Importer = {
     const key = ctx.item.found.path!;
     const location = ctx.run.inputLocation(key);
     state.tracking?.fileStatus(location, "In Progress");
+    let held = 0;
     try {
       // the source's identity before its bytes: a file changed in between is recorded as changed
       const st = await ctx.input.stat(key);
+      held = st?.size ?? 0;
+      await state.readBudget.acquire(held);
       const bytes = await ctx.input.read(key);
       const scanned = scanDicomHeader(bytes, { fileName: key });
       const vars = preVars(ctx, state, key, scanned);
@@ -147,6 +150,8 @@ export const instanceImporter: Importer = {
       state.fileFailed(location, code, message);
       if (err instanceof DicomError) throw new IngestError("SOURCE_INVALID", `${message} [${code}]`, { cause: err });
       throw err;
+    } finally {
+      state.readBudget.release(held);
     }
   },
 };
