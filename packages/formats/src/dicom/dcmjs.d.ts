@@ -34,6 +34,8 @@ declare module "dcmjs" {
       readFile(buffer: ArrayBuffer, options?: ReadOptions): DicomDict;
       /** writes the elements of `dict` in sorted tag order; returns the bytes written */
       write(dict: DcmjsDict, stream: WriteBufferStream, syntax: string, options?: WriteOptions): number;
+      /** the values dcmjs writes for an element: `_rawValue` when `Value` is its formatted form, else `Value` */
+      _getTagWriteValues(vr: string, el: DcmjsElement): unknown;
       writeTagObject(stream: WriteBufferStream, tag: string, vr: string, values: unknown, syntax: string, options?: WriteOptions): void;
     };
     DicomMetaDictionary: {

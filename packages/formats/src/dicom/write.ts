@@ -90,6 +90,53 @@ function plainKey(v: unknown, out: string[]): boolean {
   }
 }
 
+/**
+ * Short string VRs whose encoding dcmjs 0.51 spells out simply (Tag#write + ValueRepresentation#write/#writeBytes):
+ * the values joined with "\\", padded to even length with `pad`, after a tag / VR / 16-bit length header (explicit
+ * VR) or tag / 32-bit length (implicit VR). Written here (no memo needed) for values that need none of dcmjs' special cases:
+ * printable ASCII without "\\" (so UTF-8 and ASCII writers agree) within the VR's maximum length (no warning, no
+ * error); anything else goes to dcmjs. test/dicom-fast-path.test.ts checks it against dcmjs on random values.
+ */
+const SIMPLE_VRS: Readonly<Record<string, { pad: number; max: number; chars: RegExp }>> = {
+  UI: { pad: 0x00, max: 64, chars: /^[0-9.]*$/ },
+  SH: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  LO: { pad: 0x20, max: 64, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  CS: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+};
+const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
+
+/** dcmjs' bytes for a simple string element (see SIMPLE_VRS), or undefined when dcmjs must encode it. */
+export function encodeSimpleString(tag: string, el: DcmjsElement, syntax: string): Uint8Array | undefined {
+  const spec = SIMPLE_VRS[el.vr];
+  if (!spec || (syntax !== EXPLICIT_VR_LITTLE_ENDIAN && syntax !== IMPLICIT_VR_LITTLE_ENDIAN) || !/^[0-9A-F]{8}$/.test(tag)) return undefined;
+  let values: unknown;
+  try {
+    values = dcmjs.data.DicomMessage._getTagWriteValues(el.vr, el); // Value, or _rawValue when Value is unchanged
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(values)) return undefined;
+  for (const v of values) if (typeof v !== "string" || v.length > spec.max || !spec.chars.test(v)) return undefined;
+  const text = (values as string[]).join("\\");
+  const length = text.length + (text.length & 1);
+  if (length >= 0x10000) return undefined; // dcmjs writes such values as UN with a 32-bit length
+  const implicit = syntax === IMPLICIT_VR_LITTLE_ENDIAN;
+  const head = 8; // tag (4) + VR (2) + length (2), or tag (4) + length (4)
+  const out = new Uint8Array(head + length);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, parseInt(tag.slice(0, 4), 16), true);
+  dv.setUint16(2, parseInt(tag.slice(4), 16), true);
+  if (implicit) dv.setUint32(4, length, true);
+  else {
+    out[4] = el.vr.charCodeAt(0);
+    out[5] = el.vr.charCodeAt(1);
+    dv.setUint16(6, length, true);
+  }
+  for (let i = 0; i < text.length; i++) out[head + i] = text.charCodeAt(i);
+  if (text.length & 1) out[head + text.length] = spec.pad;
+  return out;
+}
+
 function encodeDirect(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions): Uint8Array {
   const stream = new dcmjs.data.WriteBufferStream(256, true);
   dcmjs.data.DicomMessage.write({ [tag]: el }, stream, syntax, options);
@@ -98,6 +145,8 @@ function encodeDirect(tag: string, el: DcmjsElement, syntax: string, options: Wr
 
 /** dcmjs' encoding of one element (tag, VR, length, value) in `syntax`. */
 export function encodeElement(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions = DEFAULT_OPTIONS): Uint8Array {
+  const simple = encodeSimpleString(tag, el, syntax);
+  if (simple) return simple;
   const parts = [tag, "\0", syntax, "\0", options.allowInvalidVRLength ? "1" : "0", options.fragmentMultiframe === undefined ? "" : String(options.fragmentMultiframe), "\0"];
   if (!plainKey(el, parts)) return encodeDirect(tag, el, syntax, options);
   const key = parts.join("");
