@@ -4,17 +4,22 @@
 // still encoded by dcmjs (DicomMessage.write of a one-element dict, the same Tag#write DicomDict#write calls in
 // sorted tag order and concatenates), but the bytes of an element are memoized by its content: attributes that
 // repeat from file to file (a series' UIDs, image geometry, the de-identification method sequence) are encoded
-// once. The result equals `dicomDict.write()` byte for byte (test/dicom-fast-path.test.ts compares them).
+// once; short ASCII strings (SIMPLE_VRS) are encoded here as dcmjs does. The result equals `dicomDict.write()`
+// byte for byte (test/dicom-fast-path.test.ts, test/dicom-streamed-write.test.ts).
 //
 // Only plain data is memoized (strings, finite numbers, booleans, null/undefined, arrays and plain objects, e.g.
 // PN objects and sequence items, ArrayBuffers up to 64 bytes by content, and dcmjs' own PN decorations); anything
-// else (pixel data, typed arrays, boxed strings, accessors) is encoded directly every time. The key includes everything dcmjs reads from the element (vr, Value, _rawValue, ...), the
-// tag and the transfer syntax. The memo lives in process memory only and is cleared when it grows past MAX_ENTRIES.
+// else (pixel data, typed arrays, boxed strings, accessors) is encoded by dcmjs every time. The key holds
+// everything dcmjs reads from the element (vr, Value, _rawValue, ...), the tag and the transfer syntax. The memo
+// lives in process memory only (its keys hold the values dcmjs read, originals included, like the dict itself;
+// never logged or written), is cleared past MAX_ENTRIES entries and skips elements with long keys.
 import dcmjs, { type DcmjsDict, type DcmjsElement, type WriteOptions } from "dcmjs";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 const TRANSFER_SYNTAX_UID = "00020010";
 const MAX_ENTRIES = 20_000;
+/** elements whose key is longer (large text, big sequences) are not memoized: the memo stays below ~100 MB */
+const MAX_KEY_CHARS = 2048;
 const DEFAULT_OPTIONS: WriteOptions = { allowInvalidVRLength: false };
 
 /** binary values (ArrayBuffer) up to this size are part of the key (e.g. File Meta Information Version) */
@@ -150,6 +155,7 @@ export function encodeElement(tag: string, el: DcmjsElement, syntax: string, opt
   const parts = [tag, "\0", syntax, "\0", options.allowInvalidVRLength ? "1" : "0", options.fragmentMultiframe === undefined ? "" : String(options.fragmentMultiframe), "\0"];
   if (!plainKey(el, parts)) return encodeDirect(tag, el, syntax, options);
   const key = parts.join("");
+  if (key.length > MAX_KEY_CHARS) return encodeDirect(tag, el, syntax, options); // big elements: not kept
   let bytes = memo.get(key);
   if (!bytes) {
     bytes = encodeDirect(tag, el, syntax, options);
