@@ -36,6 +36,11 @@ export interface EntityTypeSpec {
    * own subtree in order. The cryoet profile sets it on runs.
    */
   concurrent?: boolean;
+  /**
+   * For a `concurrent` type: items in flight per unit of `settings.concurrency` (default 1). Small I/O-bound items
+   * (one DICOM file each) keep the cores busy only with several in flight per core; the importer bounds its memory.
+   */
+  inFlightPerWorker?: number;
   /** Used when the config's sources find nothing. */
   defaultEntries?: readonly EntityEntry[];
   /** Output directory template, relative to the output root (Python str.format). */

@@ -51,6 +51,6 @@ export { openStorage, StorageOpener } from "./storage/open-storage.js";
 export type { OpenStorageOptions } from "./storage/open-storage.js";
 export { DEFAULT_RETRY_POLICY, backoffDelay, isRetryable, withRetry, resolvePolicy, describeRetryCause, redactSecrets, formatRetryEvent } from "./storage/retry.js";
 export type { RetryPolicy, RetryEvent, RetryLogger } from "./storage/retry.js";
-export { fingerprint, Manifest, MANIFEST_KEY, INGESTKIT_VERSION } from "./engine/manifest.js";
+export { bytesFingerprint, fingerprint, Manifest, MANIFEST_KEY, INGESTKIT_VERSION } from "./engine/manifest.js";
 export type { ManifestEntry } from "./engine/manifest.js";
 export type { OutputOptions, OutputStats } from "./engine/output.js";

@@ -42,6 +42,17 @@ export function fingerprint(...parts: unknown[]): string {
   return h.digest("hex");
 }
 
+/** `fingerprint("bytes", concatenation of parts)`, without joining the parts. */
+export function bytesFingerprint(parts: readonly Uint8Array[]): string {
+  const h = createHash("sha256");
+  h.update(INGESTKIT_VERSION);
+  h.update("\0");
+  h.update("bytes");
+  h.update("\0");
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+}
+
 export class Manifest {
   private readonly entries = new Map<string, ManifestEntry>();
   private dirty = false;

@@ -11,7 +11,7 @@ import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
 import { stageLocalFile, type Listing, type StagedFile, type Storage, type StorageStat } from "../storage/storage.js";
 import type { RunEventListener } from "./events.js";
-import { fingerprint, type Manifest } from "./manifest.js";
+import { bytesFingerprint, fingerprint, type Manifest } from "./manifest.js";
 
 type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "copy"; from: Storage; key: string; size: number };
 
@@ -174,15 +174,24 @@ export class OutputStore {
     await this.writeBytes(key, text, record, "json", fingerprint("json", stable));
   }
 
-  async writeBytes(key: string, data: Uint8Array | string, record?: (r: WriteRecord) => void, kind: "json" | "bytes" = "bytes", fp?: string): Promise<void> {
+  /**
+   * Writes `data` (bytes, text, or parts written one after the other as one object) atomically. `fp` is the
+   * fingerprint of what the bytes are made from (default: the SHA-256 of the bytes themselves); an output whose
+   * manifest entry has that fingerprint and size is up to date and not rewritten.
+   */
+  async writeBytes(key: string, data: Uint8Array | string | readonly Uint8Array[], record?: (r: WriteRecord) => void, kind: "json" | "bytes" = "bytes", fp?: string): Promise<void> {
     const k = safeKey(key, "output path");
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    const f = fp ?? fingerprint("bytes", bytes);
+    const parts: readonly Uint8Array[] = typeof data === "string" ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+    const f = fp ?? (parts.length === 1 ? fingerprint("bytes", parts[0]) : bytesFingerprint(parts));
     if (await this.skip(k, f, record, { key: k, kind })) return;
     record?.({ key: k, kind });
-    if (this.dryRun) this.staged.set(k, { kind: "bytes", data: bytes });
-    else await this.storage.write(k, bytes);
-    await this.written(k, kind, f, bytes.length);
+    let size = 0;
+    for (const p of parts) size += p.length;
+    if (this.dryRun) this.staged.set(k, { kind: "bytes", data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) });
+    else if (parts.length === 1) await this.storage.write(k, parts[0]!);
+    else if (this.storage.writeParts) await this.storage.writeParts(k, parts);
+    else await this.storage.write(k, Buffer.concat(parts));
+    await this.written(k, kind, f, size);
   }
 
   /** Streams `source` to `key`; with a fingerprint `fp` of what the stream is made from, an up-to-date output is not rewritten (the source is then not consumed). */

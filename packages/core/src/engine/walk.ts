@@ -65,7 +65,7 @@ async function walkTypes(run: RunContext, types: readonly EntityType[], parent: 
       continue;
     }
     run.emit({ event: "found", type: type.key, plural: type.plural, parentPath: parent?.entityPath ?? "", count: items.length, concurrent: !!type.concurrent });
-    const concurrency = type.concurrent ? concurrencyOf(run) : 1;
+    const concurrency = type.concurrent ? concurrencyOf(run) * Math.max(1, Math.floor(type.inFlightPerWorker ?? 1)) : 1;
     if (concurrency === 1) {
       for (const item of items) await walkItem(run, item, plan);
     } else {

@@ -115,18 +115,27 @@ export class LocalStorage implements Storage {
   }
 
   async write(key: string, data: Uint8Array | string): Promise<void> {
+    await this.atomicWrite(key, (tmp) => writeFile(tmp, data));
+  }
+
+  /** `write` of the parts' concatenation: one writev per file (the parts are not joined in memory). */
+  async writeParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
+    await this.atomicWrite(key, (tmp) => writeAllParts(tmp, parts));
+  }
+
+  private async atomicWrite(key: string, writeTemp: (tmp: string) => Promise<void>): Promise<void> {
     const p = this.pathOf(key);
     await this.ensureDir(dirname(p));
     const tmp = tempName(p);
     try {
       try {
-        await writeFile(tmp, data);
+        await writeTemp(tmp);
       } catch (err) {
         // the folder was removed behind our back (another process, delete()): make it again once
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
         this.knownDirs.delete(dirname(p));
         await this.ensureDir(dirname(p));
-        await writeFile(tmp, data);
+        await writeTemp(tmp);
       }
       await rename(tmp, p);
     } catch (err) {
@@ -243,6 +252,28 @@ function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Creates (truncates) `path` and writes all of `parts` to it, resuming after short writes. */
+async function writeAllParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  const fh = await open(path, "w");
+  try {
+    let rest = parts.filter((b) => b.length > 0);
+    while (rest.length > 0) {
+      let { bytesWritten } = await fh.writev(rest as Uint8Array[]);
+      const next: Uint8Array[] = [];
+      for (const b of rest) {
+        if (bytesWritten >= b.length) bytesWritten -= b.length;
+        else {
+          next.push(bytesWritten > 0 ? b.subarray(bytesWritten) : b);
+          bytesWritten = 0;
+        }
+      }
+      rest = next;
+    }
+  } finally {
+    await fh.close();
   }
 }
 

@@ -5,7 +5,8 @@
  * every request (including multipart parts sent by lib-storage) is retried and logged the same way.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { createRequire } from "node:module";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { backoffDelay, describeRetryCause, isRetryable, type RetryLogger, type RetryPolicy } from "./retry.js";
 
 export interface S3ClientOptions {
@@ -85,7 +86,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // S3-compatible servers rarely care; the SDK still needs one to sign
     config.region ??= process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
   }
-  const client = new S3Client(config);
+  // loaded here, not at import: runs over local folders never load the SDK
+  const { S3Client: Client } = createRequire(import.meta.url)("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const client = new Client(config);
   // Remember which operation and object each request is for, so that a retry can say so.
   client.middlewareStack.add(
     (next, context) => async (args) => {

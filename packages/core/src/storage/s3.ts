@@ -5,24 +5,22 @@
  * retry strategy. Body streams cannot be retried by the SDK once they have started, so reads
  * resume with a ranged GET from the first byte not yet delivered (pinned to the ETag).
  */
-import {
-  AbortMultipartUploadCommand,
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type GetObjectCommandOutput,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import { createRequire } from "node:module";
+import type { GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 import { IngestError, type ErrorCode } from "../errors.js";
 import { safeKey } from "./paths.js";
 import { DEFAULT_RETRY_POLICY, describeRetryCause, isRetryable, redactSecrets, backoffDelay, type RetryLogger, type RetryPolicy } from "./retry.js";
 import { formatS3Url, parseS3Url } from "./s3-url.js";
 import type { Listing, Storage, StorageStat } from "./storage.js";
+
+// The AWS SDK is loaded on first use (its CommonJS build, the one an ESM import resolves to as
+// well): a run over local folders never pays its ~200 ms of module loading.
+const require = createRequire(import.meta.url);
+let sdk: typeof import("@aws-sdk/client-s3") | undefined;
+const s3sdk = () => (sdk ??= require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3"));
+let libStorage: typeof import("@aws-sdk/lib-storage") | undefined;
+const Upload = () => (libStorage ??= require("@aws-sdk/lib-storage") as typeof import("@aws-sdk/lib-storage")).Upload;
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -92,7 +90,7 @@ export class S3Storage implements Storage {
       let token: string | undefined;
       do {
         const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: p, Delimiter: "/", MaxKeys: this.listPageSize, ContinuationToken: token }),
+          new (s3sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: p, Delimiter: "/", MaxKeys: this.listPageSize, ContinuationToken: token }),
         );
         for (const o of page.Contents ?? []) {
           const name = o.Key?.slice(p.length);
@@ -116,14 +114,14 @@ export class S3Storage implements Storage {
     const k = this.objectKey(key);
     if (safeKey(key) !== "") {
       try {
-        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: k }));
+        const head = await this.client.send(new (s3sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: k }));
         return { kind: "file", size: head.ContentLength ?? 0, ...(head.ETag ? { etag: head.ETag } : {}) };
       } catch (err) {
         if (!isNotFound(err)) throw this.error("SOURCE_UNREADABLE", `cannot stat ${this.urlOf(key)}`, err);
       }
     }
     try {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.dirPrefix(key), MaxKeys: 1 }));
+      const page = await this.client.send(new (s3sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.dirPrefix(key), MaxKeys: 1 }));
       if ((page.KeyCount ?? page.Contents?.length ?? 0) > 0) return { kind: "dir", size: 0 };
       // an existing bucket is a (possibly empty) directory at its root
       return k === "" ? { kind: "dir", size: 0 } : undefined;
@@ -177,7 +175,7 @@ export class S3Storage implements Storage {
     const from = source.objectKey(fromKey);
     const to = this.objectKey(toKey);
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: copySource(source.bucket, from) }));
+      await this.client.send(new (s3sdk().CopyObjectCommand)({ Bucket: this.bucket, Key: to, CopySource: copySource(source.bucket, from) }));
     } catch (err) {
       const name = errorName(err);
       if (name === "EntityTooLarge" || name === "InvalidRequest") {
@@ -203,7 +201,7 @@ export class S3Storage implements Storage {
     if (safeKey(key, "delete key") === "") throw new IngestError("PATH_ESCAPE", `refusing to delete the storage root ${this.location}`);
     const k = this.objectKey(key, "delete key");
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: k }));
+      await this.client.send(new (s3sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: k }));
       if (options.recursive) await this.deletePrefix(`${k}/`);
     } catch (err) {
       if (errorName(err) === "NoSuchBucket") return;
@@ -217,10 +215,10 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       // list a page, delete it, list again: the listing never depends on what was deleted
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize, DELETE_BATCH), ContinuationToken: token }));
+      const page = await this.client.send(new (s3sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize, DELETE_BATCH), ContinuationToken: token }));
       const keys = (page.Contents ?? []).map((o) => o.Key).filter((x): x is string => !!x);
       if (keys.length > 0) {
-        const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        const res = await this.client.send(new (s3sdk().DeleteObjectsCommand)({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         const failed = res.Errors ?? [];
         if (failed.length > 0) {
           const first = failed[0]!;
@@ -234,7 +232,7 @@ export class S3Storage implements Storage {
   /** One upload (single PutObject or multipart), aborted on failure so nothing partial remains. */
   private async upload(key: string, body: Buffer | Readable): Promise<void> {
     const k = this.objectKey(key);
-    const upload = new Upload({
+    const upload = new (Upload())({
       client: this.client,
       params: { Bucket: this.bucket, Key: k, Body: body },
       partSize: this.partSize,
@@ -246,7 +244,7 @@ export class S3Storage implements Storage {
       await upload.done();
     } catch (err) {
       if (upload.uploadId) {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: k, UploadId: upload.uploadId })).catch(() => undefined);
+        await this.client.send(new (s3sdk().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: k, UploadId: upload.uploadId })).catch(() => undefined);
       }
       if (err instanceof IngestError) throw err;
       throw this.error("IO", `cannot write ${this.urlOf(key)}`, err);
@@ -263,7 +261,7 @@ export class S3Storage implements Storage {
     const get = async (from: number, etag?: string): Promise<GetObjectCommandOutput | undefined> => {
       const range = from > 0 || end !== undefined ? `bytes=${from}-${end !== undefined ? end - 1 : ""}` : undefined;
       try {
-        return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: k, Range: range, IfMatch: etag }));
+        return await this.client.send(new (s3sdk().GetObjectCommand)({ Bucket: this.bucket, Key: k, Range: range, IfMatch: etag }));
       } catch (err) {
         if (errorName(err) === "InvalidRange" || httpStatus(err) === 416) return undefined; // start beyond the end
         if (isNotFound(err)) throw this.missing(key, err);

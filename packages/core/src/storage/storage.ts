@@ -41,6 +41,11 @@ export interface Storage {
   readStream(key: string): Promise<Readable>;
   /** Atomic: readers see the old object or the whole new one, never a part. */
   write(key: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * Atomic write of the concatenation of `parts` (e.g. a rewritten header and bytes passed through from a source),
+   * without joining them in memory first. Optional: OutputStore joins the parts and calls `write` when missing.
+   */
+  writeParts?(key: string, parts: readonly Uint8Array[]): Promise<void>;
   /** Atomic streaming write. */
   writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable): Promise<void>;
   /** Copy within this storage. */

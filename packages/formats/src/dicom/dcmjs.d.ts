@@ -21,9 +21,23 @@ declare module "dcmjs" {
     noCopy?: boolean;
     forceStoreRaw?: boolean;
   }
+  export class WriteBufferStream {
+    constructor(defaultSize?: number, littleEndian?: boolean);
+    size: number;
+    getBuffer(start?: number, end?: number): ArrayBuffer;
+  }
+  export type WriteOptions = { allowInvalidVRLength?: boolean; fragmentMultiframe?: boolean };
   export const data: {
     DicomDict: typeof DicomDict;
-    DicomMessage: { readFile(buffer: ArrayBuffer, options?: ReadOptions): DicomDict };
+    WriteBufferStream: typeof WriteBufferStream;
+    DicomMessage: {
+      readFile(buffer: ArrayBuffer, options?: ReadOptions): DicomDict;
+      /** writes the elements of `dict` in sorted tag order; returns the bytes written */
+      write(dict: DcmjsDict, stream: WriteBufferStream, syntax: string, options?: WriteOptions): number;
+      /** the values dcmjs writes for an element: `_rawValue` when `Value` is its formatted form, else `Value` */
+      _getTagWriteValues(vr: string, el: DcmjsElement): unknown;
+      writeTagObject(stream: WriteBufferStream, tag: string, vr: string, values: unknown, syntax: string, options?: WriteOptions): void;
+    };
     DicomMetaDictionary: {
       dictionary: Record<string, { tag: string; vr: string; vm: string; name: string; version: string } | undefined>;
       nameMap: Record<string, { tag: string; vr: string; name: string } | undefined>;

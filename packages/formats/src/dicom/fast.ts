@@ -3,18 +3,33 @@
 // whole file (~35 MB/s). Applies to Part 10 files in explicit or implicit VR little endian whose defined-length Pixel
 // Data element is the last element of the file; anything else (encapsulated or deflated data, big endian, elements
 // after Pixel Data, raw data sets) returns undefined and deidentifyFile falls back to the whole-file dcmjs path.
-// The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts).
+// The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is written by
+// write.ts (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data
+// as a view of the input, so a writer can send both to the file without joining them (writev).
 import dcmjs from "dcmjs";
 import { deidentifyDataset } from "./deidentify.js";
 import { DicomError, errorMessage } from "./errors.js";
 import { pixelDataRange } from "./pixel.js";
 import { hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN } from "./scan.js";
 import { stampDataset } from "./stamp.js";
-import { vrOf, type DeidentifyFileOptions, type DeidentifyFileResult } from "./file.js";
+import { vrOf, type DeidentifyFileOptions, type DeidentifyFileResult, type DeidentifyPartsResult } from "./file.js";
+import { writeDicomDict } from "./write.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 
 export function deidentifyFileFast(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyFileResult | undefined {
+  const parts = deidentifyFileFastParts(bytes, options);
+  if (!parts) return undefined;
+  const { head, tail, tailOffset, ...result } = parts;
+  void tailOffset;
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return { bytes: out, ...result };
+}
+
+/** The fast path's output as the rewritten header (`head`) and the input's bytes from Pixel Data on (`tail`, a view). */
+export function deidentifyFileFastParts(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyPartsResult | undefined {
   if (!hasDicmPrefix(bytes)) return undefined;
   let px;
   try {
@@ -43,12 +58,9 @@ export function deidentifyFileFast(bytes: Uint8Array, options: DeidentifyFileOpt
   }
   let header: Uint8Array;
   try {
-    header = new Uint8Array(dicomDict.write());
+    header = writeDicomDict(dicomDict);
   } catch (e) {
     throw new DicomError("UNREADABLE", options.fileName, `cannot write the de-identified data set: ${errorMessage(e)}`, { cause: e });
   }
-  const out = new Uint8Array(header.length + (bytes.length - px.elementOffset));
-  out.set(header, 0);
-  out.set(bytes.subarray(px.elementOffset), header.length);
-  return { bytes: out, ...result };
+  return { head: header, tail: bytes.subarray(px.elementOffset), tailOffset: px.elementOffset, ...result };
 }

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import dcmjs, { type DcmjsDict } from "dcmjs";
 import { deidentifyDataset, type DeidentifyOptions, type DeidentifyResult } from "./deidentify.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
-import { deidentifyFileFast } from "./fast.js";
+import { deidentifyFileFastParts } from "./fast.js";
 import { stampDataset, type Stamp } from "./stamp.js";
 import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN, scanDicomHeader } from "./scan.js";
 
@@ -26,6 +26,17 @@ export interface DeidentifyFileOptions extends DeidentifyOptions {
 
 export interface DeidentifyFileResult extends DeidentifyResult {
   bytes: Uint8Array;
+}
+
+/**
+ * The output of deidentifyFile as two parts whose concatenation is `bytes`: `head` (new bytes) and `tail`, a view
+ * of the input from `tailOffset` on that passes through unchanged (the pixel data on the fast path; empty, with
+ * `tailOffset` = the input's length, when the whole file was rewritten).
+ */
+export interface DeidentifyPartsResult extends DeidentifyResult {
+  head: Uint8Array;
+  tail: Uint8Array;
+  tailOffset: number;
 }
 
 const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -65,6 +76,17 @@ function wrapRawDataSet(bytes: Uint8Array, fileName: string | undefined): Uint8A
  * UNSUPPORTED_TRANSFER_SYNTAX (deflated: dcmjs would write a corrupt file).
  */
 export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyFileResult {
+  const { head, tail, tailOffset, ...result } = deidentifyFileParts(bytes, options);
+  void tailOffset;
+  if (tail.length === 0) return { bytes: head, ...result };
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return { bytes: out, ...result };
+}
+
+/** deidentifyFile without joining the rewritten header and the unchanged pixel data (see DeidentifyPartsResult). */
+export function deidentifyFileParts(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyPartsResult {
   const fileName = options.fileName;
   if (bytes.length === 0) throw new DicomError("NOT_DICOM", fileName, "file is empty");
   const input = hasDicmPrefix(bytes) ? bytes : wrapRawDataSet(bytes, fileName);
@@ -78,7 +100,7 @@ export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions
   // Validate with the fast parser first: it reports truncation reliably (dcmjs may silently read short values).
   scanDicomHeader(input, { fileName });
   if (options.fastPath !== false && input === bytes) {
-    const fast = deidentifyFileFast(input, options);
+    const fast = deidentifyFileFastParts(input, options);
     if (fast) return fast;
   }
   let dicomDict;
@@ -101,5 +123,5 @@ export function deidentifyFile(bytes: Uint8Array, options: DeidentifyFileOptions
   } catch (e) {
     throw new DicomError("UNREADABLE", fileName, `cannot write the de-identified data set: ${errorMessage(e)}`, { cause: e });
   }
-  return { bytes: new Uint8Array(out), ...result };
+  return { head: new Uint8Array(out), tail: bytes.subarray(bytes.length), tailOffset: bytes.length, ...result };
 }

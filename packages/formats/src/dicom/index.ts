@@ -5,8 +5,9 @@ export { annexERow, dummyValue, isPrivateTag, resolveRowAction } from "./actions
 export type { ProfileOptions, ResolvedAction } from "./actions.js";
 export { DEID_METHOD_CODES, deidentifyDataset, mergeMappings, normalizeTag } from "./deidentify.js";
 export type { CustomRule, DeidentifyOptions, DeidentifyResult, DeidMappings } from "./deidentify.js";
-export { deidentifyFile, vrOf } from "./file.js";
-export type { DeidentifyFileOptions, DeidentifyFileResult } from "./file.js";
+export { deidentifyFile, deidentifyFileParts, vrOf } from "./file.js";
+export type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file.js";
+export { encodeElement, writeDicomDict } from "./write.js";
 export { scanDicomHeader, hasDicmPrefix } from "./scan.js";
 export type { DicomHeader, ScanOptions } from "./scan.js";
 export { DicomError } from "./errors.js";

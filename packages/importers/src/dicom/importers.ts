@@ -3,8 +3,8 @@
  * `dicom.output.instance_path`; `series` writes the per-series metadata JSON and its tracking
  * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
  */
-import { IngestError, type Importer, type ItemContext, type RunContext } from "@ingestkit/core";
-import { deidentifyFile, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
+import { fingerprint, IngestError, type Importer, type ItemContext, type RunContext } from "@ingestkit/core";
+import { deidentifyFileParts, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
 import { writeMappingFiles } from "./mappings.js";
 import { attributeVars, sourceVars, timestampVars } from "./naming.js";
 import { dicomRun, type DicomRunState } from "./run-state.js";
@@ -89,31 +89,45 @@ export const instanceImporter: Importer = {
     const key = ctx.item.found.path!;
     const location = ctx.run.inputLocation(key);
     state.tracking?.fileStatus(location, "In Progress");
+    let held = 0;
     try {
+      // the source's identity before its bytes: a file changed in between is recorded as changed
+      const st = await ctx.input.stat(key);
+      held = st?.size ?? 0;
+      await state.readBudget.acquire(held);
       const bytes = await ctx.input.read(key);
       const scanned = scanDicomHeader(bytes, { fileName: key });
       const vars = preVars(ctx, state, key, scanned);
       const stamps = stampsOf(ctx, state, vars);
-      let out: Uint8Array;
+      // the output is `head` followed by `tail`, the source's own bytes from `tailOffset` on (the pixel data when
+      // only the header was rewritten; empty otherwise): written one after the other, never joined in memory
+      let head: Uint8Array;
+      let tail: Uint8Array = bytes.subarray(bytes.length);
+      let tailOffset = bytes.length;
       if (state.settings.mode === "deidentify") {
         checkMapped(state, scanned);
-        const res = deidentifyFile(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key });
+        const res = deidentifyFileParts(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key });
         state.addMappings(res.mappings);
         for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
-        out = res.bytes;
+        ({ head, tail, tailOffset } = res);
       } else {
-        out = stamps.length ? stampFile(bytes, stamps, key).bytes : bytes;
+        head = stamps.length ? stampFile(bytes, stamps, key).bytes : bytes;
       }
-      const header = out !== bytes ? scanDicomHeader(out, { fileName: key }) : scanned;
+      const header = head !== bytes ? scanDicomHeader(head, { fileName: key, isPrefix: tail.length > 0 }) : scanned;
       const attrs: Record<string, unknown> = attributeVars(header);
       let pixelHash: string | undefined;
       if (state.needsPixelHash) {
-        pixelHash = pixelDataHash(out, key);
+        pixelHash = pixelDataHash(tail.length ? Buffer.concat([head, tail]) : head, key);
         if (!pixelHash) throw new IngestError("SOURCE_INVALID", `no Pixel Data (7FE0,0010): the image cannot be keyed by its pixel hash [NO_PIXEL_DATA]`);
         attrs.pixel_hash = pixelHash;
       }
       const outputKey = expandPath(ctx, state, state.settings.instancePath, "dicom.output.instance_path", { ...vars, ...attrs });
-      await ctx.output.writeBytes(outputKey, out, ctx.record);
+      // What the output is made of, for the manifest (re-runs skip unchanged outputs): the new header's bytes and,
+      // for the bytes passed through, the source's identity (key, size, mtime / ETag, as for copied files) instead
+      // of a hash of half a megabyte of pixel data per file. Without a source identity: the hash of all bytes.
+      const identity = st && (st.mtimeMs !== undefined || st.etag !== undefined);
+      const fp = tail.length > 0 && identity ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
+      await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp);
       writtenOf(ctx).push({ header, outputKey });
       if (pixelHash && state.settings.imageTable && state.tracking && !ctx.run.dryRun) {
         state.tracking.image({
@@ -136,6 +150,8 @@ export const instanceImporter: Importer = {
       state.fileFailed(location, code, message);
       if (err instanceof DicomError) throw new IngestError("SOURCE_INVALID", `${message} [${code}]`, { cause: err });
       throw err;
+    } finally {
+      state.readBudget.release(held);
     }
   },
 };

@@ -50,7 +50,7 @@ const tree: EntityTypeSpec = {
               importer: seriesImporter,
               finders: ["dicom_series"],
               defaultEntries: scanned(),
-              children: [{ key: "instance", plural: "instances", hasMetadata: false, concurrent: true, importer: instanceImporter, finders: ["dicom_series"], defaultEntries: scanned() }],
+              children: [{ key: "instance", plural: "instances", hasMetadata: false, concurrent: true, inFlightPerWorker: 4, importer: instanceImporter, finders: ["dicom_series"], defaultEntries: scanned() }],
             },
           ],
         },

@@ -11,6 +11,35 @@ import type { Notifier } from "./notify.js";
 import type { DicomSettings } from "./settings.js";
 import type { Tracking } from "./tracking.js";
 
+/** Files read at once by the instance importer hold at most this many bytes (one file is always allowed). */
+export const MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+
+/** A byte budget: `acquire(n)` waits until n more bytes fit (or nothing else is held). */
+export class ByteBudget {
+  private held = 0;
+  private readonly waiting: Array<{ n: number; go: () => void }> = [];
+  constructor(readonly limit: number) {}
+
+  async acquire(n: number): Promise<void> {
+    if (this.waiting.length === 0 && (this.held === 0 || this.held + n <= this.limit)) {
+      this.held += n;
+      return;
+    }
+    await new Promise<void>((go) => this.waiting.push({ n, go }));
+  }
+
+  release(n: number): void {
+    this.held -= n;
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (this.held !== 0 && this.held + next.n > this.limit) break;
+      this.waiting.shift();
+      this.held += next.n;
+      next.go();
+    }
+  }
+}
+
 export class DicomRunState {
   readonly mappings: DeidMappings = { uids: {}, patientIds: {}, accessionNumbers: {}, dateShiftDays: {} };
   /** source location -> pipeline file id (1-based, in sorted source order, or the tracking db id) */
@@ -23,6 +52,8 @@ export class DicomRunState {
   mappingsSavedAt = 0;
   /** compute the sha256 of the pixel data of every written file (`{pixel_hash}` in the instance path, or the images table) */
   readonly needsPixelHash: boolean;
+  /** bounds the memory of instances in flight (the engine runs several per core) */
+  readonly readBudget = new ByteBudget(MAX_BYTES_IN_FLIGHT);
 
   constructor(
     readonly settings: DicomSettings,

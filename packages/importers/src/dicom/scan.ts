@@ -44,34 +44,58 @@ export function scanInput(run: RunContext, listGlob: string): Promise<ScanResult
   return run.memo(`dicom:scan:${listGlob}`, () => doScan(run, listGlob));
 }
 
+/** Files whose first bytes are read at once by the scan (the reads of a window overlap; parsing stays in order). */
+const SCAN_WINDOW = 32;
+
+type Prefix = { kind: "dir" } | { kind: "file"; size: number; bytes: Uint8Array } | { kind: "error"; error: unknown };
+
+/** stat, then the first bytes; a failing stat fails the scan (as a listing would), a failing read only the file */
+async function readPrefix(run: RunContext, key: string): Promise<Prefix | undefined> {
+  const st = await run.input.stat(key);
+  if (!st) return undefined;
+  if (st.kind === "dir") return { kind: "dir" };
+  const size = st.size ?? 0;
+  try {
+    const bytes = size > 0 ? await run.input.readRange(key, 0, Math.min(size, HEADER_PREFIX_BYTES)) : new Uint8Array(0);
+    return { kind: "file", size, bytes };
+  } catch (error) {
+    return { kind: "error", error };
+  }
+}
+
 async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
   const keys = (await globStorage(run.input, listGlob)).sort();
   const result: ScanResult = { subjects: new Map(), files: [], failed: 0 };
-  for (const key of keys) {
-    const st = await run.input.stat(key);
-    if (!st || st.kind === "dir") continue;
-    result.files.push(key);
-    const state = dicomRun(run);
-    state.tracking?.fileSeen(run.inputLocation(key));
-    let header: DicomHeader;
-    try {
-      const size = st.size ?? 0;
-      const bytes = size > 0 ? await run.input.readRange(key, 0, Math.min(size, HEADER_PREFIX_BYTES)) : new Uint8Array(0);
-      header = scanDicomHeader(bytes, { fileName: key, isPrefix: size > HEADER_PREFIX_BYTES });
-      if (!header.isDicom) throw new DicomError("NOT_DICOM", key, size === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
-      if (!header.seriesInstanceUID || !header.studyInstanceUID) throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
-    } catch (err) {
-      const code = err instanceof DicomError ? err.code : "UNREADABLE";
-      const message = err instanceof DicomError ? err.message : `${key}: UNREADABLE: ${(err as Error).message}`;
-      result.failed++;
-      reportFileFailure(run, key, code, message);
-      continue;
+  const state = dicomRun(run);
+  for (let w = 0; w < keys.length; w += SCAN_WINDOW) {
+    const window = keys.slice(w, w + SCAN_WINDOW);
+    const prefixes = await Promise.all(window.map((key) => readPrefix(run, key)));
+    for (let i = 0; i < window.length; i++) {
+      const key = window[i]!;
+      const p = prefixes[i];
+      if (!p || p.kind === "dir") continue;
+      result.files.push(key);
+      state.tracking?.fileSeen(run.inputLocation(key));
+      let header: DicomHeader;
+      try {
+        if (p.kind === "error") throw p.error;
+        const { size, bytes } = p;
+        header = scanDicomHeader(bytes, { fileName: key, isPrefix: size > HEADER_PREFIX_BYTES });
+        if (!header.isDicom) throw new DicomError("NOT_DICOM", key, size === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
+        if (!header.seriesInstanceUID || !header.studyInstanceUID) throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
+      } catch (err) {
+        const code = err instanceof DicomError ? err.code : "UNREADABLE";
+        const message = err instanceof DicomError ? err.message : `${key}: UNREADABLE: ${(err as Error).message}`;
+        result.failed++;
+        reportFileFailure(run, key, code, message);
+        continue;
+      }
+      const pid = header.patientID ?? NO_PATIENT_ID;
+      const subject = getOr(result.subjects, pid, (): ScannedSubject => ({ patientId: pid, studies: new Map() }));
+      const study = getOr(subject.studies, header.studyInstanceUID!, (): ScannedStudy => ({ uid: header.studyInstanceUID!, series: new Map() }));
+      const series = getOr(study.series, header.seriesInstanceUID!, (): ScannedSeries => ({ uid: header.seriesInstanceUID!, files: [] }));
+      series.files.push({ key, header });
     }
-    const pid = header.patientID ?? NO_PATIENT_ID;
-    const subject = getOr(result.subjects, pid, (): ScannedSubject => ({ patientId: pid, studies: new Map() }));
-    const study = getOr(subject.studies, header.studyInstanceUID!, (): ScannedStudy => ({ uid: header.studyInstanceUID!, series: new Map() }));
-    const series = getOr(study.series, header.seriesInstanceUID!, (): ScannedSeries => ({ uid: header.seriesInstanceUID!, files: [] }));
-    series.files.push({ key, header });
   }
   return result;
 }
