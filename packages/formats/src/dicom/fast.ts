@@ -1,8 +1,9 @@
 // Fast path of deidentifyFile: de-identify and rewrite only the header (everything before the top-level Pixel Data
 // element) with dcmjs and copy the pixel data bytes through unchanged, instead of making dcmjs read and re-write the
 // whole file (~35 MB/s). Applies to Part 10 files in explicit or implicit VR little endian whose defined-length Pixel
-// Data element is the last element of the file; anything else (encapsulated or deflated data, big endian, elements
-// after Pixel Data, raw data sets) returns undefined and deidentifyFile falls back to the whole-file dcmjs path.
+// Data element is the last element of the file, and to files with encapsulated (compressed) Pixel Data as the last
+// element, whose items are copied as they are; anything else (deflated data, big endian, elements after Pixel Data,
+// raw data sets) returns undefined and deidentifyFile falls back to the whole-file dcmjs path.
 // The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is written by
 // write.ts (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data
 // as a view of the input, so a writer can send both to the file without joining them (writev).
@@ -16,6 +17,8 @@ import { vrOf, type DeidentifyFileOptions, type DeidentifyFileResult, type Deide
 import { writeDicomDict } from "./write.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+/** Syntaxes that never carry encapsulated pixel data (big endian; deflated is refused before this). */
+const NOT_ENCAPSULATED = new Set(["1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"]);
 
 export function deidentifyFileFast(bytes: Uint8Array, options: DeidentifyFileOptions): DeidentifyFileResult | undefined {
   const parts = deidentifyFileFastParts(bytes, options);
@@ -37,8 +40,11 @@ export function deidentifyFileFastParts(bytes: Uint8Array, options: DeidentifyFi
   } catch {
     return undefined; // the whole-file path reports the error with its usual code
   }
-  if (!px || px.encapsulated || px.end !== bytes.length) return undefined;
-  if (px.transferSyntaxUID !== EXPLICIT_VR_LITTLE_ENDIAN && px.transferSyntaxUID !== IMPLICIT_VR_LITTLE_ENDIAN) return undefined;
+  if (!px || px.end !== bytes.length) return undefined;
+  // native pixel data in the little-endian syntaxes; encapsulated (compressed) pixel data in any syntax
+  // whose data set is explicit VR little endian, i.e. every one but those two, big endian and deflate
+  const native = px.transferSyntaxUID === EXPLICIT_VR_LITTLE_ENDIAN || px.transferSyntaxUID === IMPLICIT_VR_LITTLE_ENDIAN;
+  if (px.encapsulated ? native || NOT_ENCAPSULATED.has(px.transferSyntaxUID) : !native) return undefined;
   // a copy: dcmjs needs an ArrayBuffer of exactly these bytes (Buffer#slice would be a view of the whole file)
   const head = new Uint8Array(bytes.subarray(0, px.elementOffset));
   let dicomDict;
