@@ -203,6 +203,25 @@ describe("our writer -> mrcfile-validate and mrcfile", () => {
     }
   }
 
+  it("labels are laid out as mrcfile writes them (NUL padded, NLABL counted)", async () => {
+    const label = "Validated by cryoET data portal.".padEnd(40) + "2026-01-01 00:00:00".padStart(39);
+    const ours = join(dir, "label-ours.mrc");
+    await writeMrc(ours, new Float32Array(8), { shape: { z: 2, y: 2, x: 2 }, dtype: "float32", voxelSize: 1, labels: [label] });
+    const theirs = join(dir, "label-mrcfile.mrc");
+    const out = python(
+      `import sys, json, mrcfile, numpy as np
+with mrcfile.new(sys.argv[2], overwrite=True) as m:
+    m.set_data(np.zeros((2, 2, 2), dtype=np.float32))
+    m.header.label[0] = sys.argv[3]
+    m.header.nlabl = 1
+ours = open(sys.argv[1], "rb").read()[220:1024]
+theirs = open(sys.argv[2], "rb").read()[220:1024]
+print(json.dumps(dict(ours=ours.hex(), theirs=theirs.hex())))`,
+      [ours, theirs, label],
+    ) as { ours: string; theirs: string };
+    expect(out.ours).toBe(out.theirs); // NLABL and all ten label slots
+  });
+
   it("header statistics of a large-offset float32 volume match numpy's float64 mean and std", async () => {
     // 2 M voxels around 10000 with small spread: a naive sum of squares would lose the std.
     const shape = { z: 8, y: 512, x: 512 };

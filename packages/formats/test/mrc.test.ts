@@ -70,7 +70,7 @@ describe("header layout", () => {
     expect(bytes.subarray(208, 212).toString("latin1")).toBe("MAP ");
     expect([...bytes.subarray(212, 216)]).toEqual([0x44, 0x44, 0, 0]);
     expect(i(220)).toBe(1);
-    expect(bytes.subarray(224, 304).toString("latin1")).toBe("hello".padEnd(80, " "));
+    expect(bytes.subarray(224, 304).toString("latin1")).toBe("hello".padEnd(80, "\0"));
     expect(bytes.subarray(304, 1024).every((b) => b === 0)).toBe(true);
     expect(bytes.subarray(1024, 1064).every((b) => b === 7)).toBe(true);
     expect(bytes.length).toBe(1024 + 40 + 6 * 5 * 7 * 4);

@@ -172,7 +172,8 @@ function putBytes(out: Uint8Array, offset: number, length: number, bytes: Uint8A
 
 /**
  * Encodes a header little-endian. MAP is always "MAP " and MACHST 0x44 0x44 0x00 0x00 whatever
- * the header object says; NLABL is the number of labels given; labels are space padded to 80.
+ * the header object says; NLABL is the number of labels given; labels are NUL padded to 80, as mrcfile
+ * (and so the portal's reference) writes them.
  */
 export function encodeMrcHeader(h: MrcHeader, file = "(MRC header)"): Uint8Array {
   const out = new Uint8Array(MRC_HEADER_BYTES);
@@ -218,7 +219,7 @@ export function encodeMrcHeader(h: MrcHeader, file = "(MRC header)"): Uint8Array
   h.labels.forEach((label, k) => {
     if (label.trim() === "") throw new MrcError(file, "labels", `label ${k} is empty (mrcfile requires no empty labels before text)`);
     const start = 224 + k * MRC_LABEL_BYTES;
-    out.fill(0x20, start, start + MRC_LABEL_BYTES);
+    out.fill(0, start, start + MRC_LABEL_BYTES);
     putAscii(out, start, MRC_LABEL_BYTES, label, "labels", file);
   });
   i(220, h.labels.length);
