@@ -13,6 +13,8 @@ import {
   createBloscFrameBuilder,
   createBloscStreamEncoder,
   decodeBloscFrame,
+  decodeBloscBlockRange,
+  bloscBlockSpan,
   memcpyedHeader,
   bloscBlocksize,
   byteShuffle,
@@ -289,6 +291,40 @@ print(json.dumps(r))`,
     const enc = createBloscStreamEncoder(10, { ...PORTAL, typesize: 4 });
     expect(() => enc.pushZeros(11, () => {})).toThrow(/more than 10/);
     expect(() => enc.finish()).toThrow(/got 0 of 10/);
+  });
+
+  it("block ranges decode from partial bytes, also with blocks stored out of order (as threaded c-blosc writes them)", async () => {
+    const raw = bytes(Float32Array.from({ length: 3 * 131072 + 1000 }, (_, i) => Math.sin(i * 0.002) * 10 + (i % 5)));
+    const frame = await encodeBloscLz4(raw, { ...PORTAL, typesize: 4 });
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const nblocks = Math.ceil(raw.length / view.getInt32(8, true));
+    expect(nblocks).toBe(4);
+    const starts = Array.from({ length: nblocks }, (_, b) => view.getInt32(16 + 4 * b, true));
+    const cbytes = view.getInt32(12, true);
+    // the same frame with its blocks stored in reverse order
+    const body = starts.map((at, b) => frame.slice(at, b + 1 < nblocks ? (starts[b + 1] as number) : cbytes));
+    const reversed = new Uint8Array(cbytes);
+    reversed.set(frame.subarray(0, 16));
+    let at = 16 + 4 * nblocks;
+    const newStarts = new Int32Array(nblocks);
+    for (let b = nblocks - 1; b >= 0; b--) {
+      newStarts[b] = at;
+      reversed.set(body[b] as Uint8Array, at);
+      at += (body[b] as Uint8Array).length;
+    }
+    new Uint8Array(reversed.buffer, 16, 4 * nblocks).set(new Uint8Array(newStarts.buffer));
+    expect(Buffer.from(decodeBloscFrame(reversed)).equals(Buffer.from(raw))).toBe(true);
+    const blocksize = view.getInt32(8, true);
+    for (const bstarts of [Int32Array.from(starts), newStarts]) {
+      const source = bstarts === newStarts ? reversed : frame;
+      for (const [first, last] of [[0, 0], [1, 2], [3, 3], [0, 3]] as const) {
+        const span = bloscBlockSpan(bstarts, cbytes, first, last);
+        const out = new Uint8Array((last - first + 1) * blocksize);
+        decodeBloscBlockRange(source.subarray(0, 16), bstarts, source.slice(span.start, span.end), span.start, first, last, out);
+        const want = raw.subarray(first * blocksize, Math.min(raw.length, (last + 1) * blocksize));
+        expect(Buffer.from(out.subarray(0, want.length)).equals(Buffer.from(want)), `blocks ${first}-${last}${bstarts === newStarts ? " reversed" : ""}`).toBe(true);
+      }
+    }
   });
 
   it("our TypeScript LZ4 blocks decode with Python numcodecs' LZ4 (liblz4) and our decoder", async () => {

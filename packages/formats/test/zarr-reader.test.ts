@@ -234,6 +234,57 @@ describe("openOmeZarr on inputs written by python zarr 2.13", () => {
   });
 });
 
+describe("Blosc lz4 chunks read block by block (ranged reads)", () => {
+  it("thin slabs of multi-block chunks equal numpy and read only part of each chunk; memcpyed and unshuffled chunks too", async () => {
+    const root = join(dir, "multiblock");
+    // 64³ float32 chunks are 1 MiB: two 512 KiB Blosc blocks of 32 planes each (c-blosc 1.21, clevel 5)
+    const made = runPython(
+      String.raw`
+import sys, numpy as np, zarr, numcodecs
+root = sys.argv[1]
+rng = np.random.default_rng(5)
+shape = (70, 64, 70)
+smooth = (np.sin(np.arange(np.prod(shape)) * 0.001) * 100).astype("<f4").reshape(shape)
+noise = rng.integers(0, 2**32, size=shape, dtype=np.uint32).view("<f4")  # incompressible: memcpyed chunks
+for name, data, shuffle in [("smooth", smooth, numcodecs.Blosc.SHUFFLE), ("noise", noise, numcodecs.Blosc.SHUFFLE), ("noshuffle", smooth, numcodecs.Blosc.NOSHUFFLE)]:
+    g = zarr.open_group(root + "/" + name, mode="w")
+    g.create_dataset("0", data=data, chunks=(64, 64, 64), compressor=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=shuffle), dimension_separator="/")
+    g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "space", "unit": "angstrom"} for n in "zyx"], "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [1.0, 1.0, 1.0]}]}]}]
+    data.tofile(root + "/" + name + ".raw")
+`,
+      [root],
+    );
+    expect(made.status, made.stderr).toBe(0);
+    for (const name of ["smooth", "noise", "noshuffle"]) {
+      const raw = new Float32Array(new Uint8Array(await readFile(join(root, `${name}.raw`))).buffer);
+      const inner = new FileSystemChunkReader(join(root, name));
+      let rangedBytes = 0;
+      let wholeReads = 0;
+      const store: ChunkReader = {
+        name: inner.name,
+        get: (key) => (/\d$/.test(key) && wholeReads++, inner.get(key)),
+        getRange: async (key, start, end) => {
+          const got = await inner.getRange(key, start, end);
+          rangedBytes += got?.length ?? 0;
+          return got;
+        },
+      };
+      const source = await openOmeZarr(store);
+      const plane = 64 * 70;
+      for (const [z0, z1] of [[0, 1], [1, 3], [31, 33], [33, 64], [63, 66], [66, 70], [0, 70]] as const) {
+        const slab = await source.readSlab(z0, z1);
+        expect(Buffer.from(slab.buffer, slab.byteOffset, slab.byteLength).equals(Buffer.from(raw.buffer, z0 * plane * 4, (z1 - z0) * plane * 4)), `${name} [${z0}, ${z1})`).toBe(true);
+      }
+      expect(wholeReads, `${name}: no chunk read whole`).toBe(0);
+      // one plane of the first chunk row: at most one 512 KiB block per chunk (+ headers), not the 1 MiB chunks
+      rangedBytes = 0;
+      const fresh = await openOmeZarr(store);
+      await fresh.readSlab(5, 6);
+      expect(rangedBytes, name).toBeLessThan(2 * (512 * 1024 + 1024)); // two chunks (x: 64 + 6) in the row
+    }
+  });
+});
+
 describe("round trip through our pyramid writer", () => {
   it("reads back level 0 equal to the source, and the levels' shapes and voxel sizes", async () => {
     const shape = { z: 37, y: 50, x: 29 };

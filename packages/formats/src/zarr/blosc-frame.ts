@@ -133,6 +133,8 @@ export interface BloscFrameImpl {
   createBloscStreamEncoder(nbytes: number, options: BloscLz4Options): BloscStreamEncoder;
   /** Decodes a whole Blosc 1.x lz4 frame (plain or memcpyed, with or without byte shuffle). */
   decodeBloscFrame(frame: Uint8Array): Uint8Array;
+  bloscBlockSpan(bstarts: Int32Array, cbytes: number, first: number, last: number): { start: number; end: number };
+  decodeBloscBlockRange(header: Uint8Array, bstarts: Int32Array, bytes: Uint8Array, base: number, first: number, last: number, out: Uint8Array): void;
   /** The 16-byte header of a memcpyed frame of `nbytes` (raw bytes follow it). */
   memcpyedHeader(nbytes: number, options: BloscLz4Options): Uint8Array;
   /** A {@link ChunkFileWriter} creating `path` (which must not exist). */
@@ -227,6 +229,14 @@ export function bloscFrameImpl(): BloscFrameImpl {
   function byteUnshuffle(typesize: number, src: Uint8Array, dest: Uint8Array, length = src.length): void {
     const n = Math.floor(length / typesize);
     const body = n * typesize;
+    if (typesize === 4 && (dest.byteOffset & 3) === 0) {
+      const words = new Uint32Array(dest.buffer, dest.byteOffset, n);
+      const n2 = 2 * n;
+      const n3 = 3 * n;
+      for (let i = 0; i < n; i++) words[i] = ((src[i] as number) | ((src[n + i] as number) << 8) | ((src[n2 + i] as number) << 16) | ((src[n3 + i] as number) << 24)) >>> 0;
+      if (body < length) dest.set(src.subarray(body, length), body);
+      return;
+    }
     for (let j = 0; j < typesize; j++) {
       let s = j * n;
       for (let i = j; i < body; i += typesize) dest[i] = src[s++] as number;
@@ -265,7 +275,10 @@ export function bloscFrameImpl(): BloscFrameImpl {
       }
       length += 4;
       if (offset === 0 || offset > d || d + length > dest.length) throw new Error("lz4: corrupt block (match)");
-      for (let k = 0; k < length; k++, d++) dest[d] = dest[d - offset] as number;
+      if (offset >= length && length > 16) {
+        dest.copyWithin(d, d - offset, d - offset + length); // no overlap: one memmove
+        d += length;
+      } else for (let k = 0; k < length; k++, d++) dest[d] = dest[d - offset] as number;
     }
     return d;
   }
@@ -535,6 +548,68 @@ export function bloscFrameImpl(): BloscFrameImpl {
         p += 4 + csize;
       }
       if (shuffled) byteUnshuffle(typesize, plain, out.subarray(b * blocksize), bsize);
+    }
+  }
+
+  /**
+   * The byte range [start, end) of a frame that holds blocks [first, last]: a block ends where
+   * the next stored block (by offset) starts, or at `cbytes`.
+   */
+  function bloscBlockSpan(bstarts: Int32Array, cbytes: number, first: number, last: number): { start: number; end: number } {
+    const sorted = Array.from(bstarts).sort((a, b) => a - b);
+    let start = Infinity;
+    let end = 0;
+    for (let b = first; b <= last; b++) {
+      const at = bstarts[b] as number;
+      let i = sorted.indexOf(at);
+      while (i < sorted.length && (sorted[i] as number) <= at) i++;
+      start = Math.min(start, at);
+      end = Math.max(end, i < sorted.length ? (sorted[i] as number) : cbytes);
+    }
+    return { start, end };
+  }
+
+  /**
+   * Decodes blocks [first, last] of an lz4 frame into `out` (block b at (b - first) × blocksize),
+   * given the frame's 16-byte header, its block starts and `bytes`: the frame's bytes from offset
+   * `base` on, holding every one of those blocks. (Blocks need not be stored in order: c-blosc
+   * with threads writes them as they finish; see {@link bloscBlockSpan}.) Lets a reader decode
+   * only the planes it needs from ranged reads of a chunk. Memcpyed frames have no blocks.
+   */
+  function decodeBloscBlockRange(header: Uint8Array, bstarts: Int32Array, bytes: Uint8Array, base: number, first: number, last: number, out: Uint8Array): void {
+    const hv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const flags = header[2] as number;
+    const typesize = header[3] as number;
+    const nbytes = hv.getInt32(4, true);
+    const blocksize = hv.getInt32(8, true);
+    if (flags & FLAG_MEMCPYED) throw new Error("blosc frame: a memcpyed frame has no blocks to decode");
+    if (flags >> 5 !== LZ4_FORMAT) throw new Error(`blosc frame: compressor format ${flags >> 5} is not lz4`);
+    const nblocks = nbytes === 0 ? 0 : Math.ceil(nbytes / blocksize);
+    const leftover = nbytes % blocksize;
+    const shuffled = (flags & FLAG_SHUFFLE) !== 0 && typesize > 1;
+    const plain = new Uint8Array(shuffled ? blocksize : 0);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let b = first; b <= last; b++) {
+      if (b < 0 || b >= nblocks) throw new Error(`blosc frame: block ${b} out of range (${nblocks} blocks)`);
+      const isLast = b === nblocks - 1 && leftover > 0;
+      const bsize = isLast ? leftover : blocksize;
+      const nsplits = !(flags & FLAG_DONT_SPLIT) && !isLast ? typesize : 1;
+      const neblock = Math.floor(bsize / nsplits);
+      const at = (b - first) * blocksize;
+      const target = shuffled ? plain : out.subarray(at, at + bsize);
+      let p = (bstarts[b] as number) - base;
+      if (p < 0) throw new Error(`blosc frame: block ${b} starts before the bytes given`);
+      for (let j = 0; j < nsplits; j++) {
+        if (p + 4 > bytes.length) throw new Error(`blosc frame: block ${b} is cut short`);
+        const csize = view.getInt32(p, true);
+        if (csize < 0 || p + 4 + csize > bytes.length) throw new Error(`blosc frame: block ${b} stream ${j} is cut short`);
+        const src = bytes.subarray(p + 4, p + 4 + csize);
+        const part = target.subarray(j * neblock, (j + 1) * neblock);
+        if (csize === neblock) part.set(src);
+        else if (lz4DecompressBlock(src, part) !== neblock) throw new Error(`blosc frame: block ${b} stream ${j} did not decode to ${neblock} bytes`);
+        p += 4 + csize;
+      }
+      if (shuffled) byteUnshuffle(typesize, plain, out.subarray(at), bsize);
     }
   }
 
@@ -909,6 +984,8 @@ export function bloscFrameImpl(): BloscFrameImpl {
     encodeBloscLz4,
     createBloscStreamEncoder,
     decodeBloscFrame,
+    bloscBlockSpan,
+    decodeBloscBlockRange,
     memcpyedHeader,
     createChunkFileWriter,
     lz4FromNumcodecs,
@@ -928,6 +1005,8 @@ export const {
   encodeBloscLz4,
   createBloscStreamEncoder,
   decodeBloscFrame,
+  bloscBlockSpan,
+  decodeBloscBlockRange,
   memcpyedHeader,
   createChunkFileWriter,
 } = impl;

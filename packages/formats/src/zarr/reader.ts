@@ -10,19 +10,29 @@
  * `scale`, if any) with axes z/y/x of type space; units angstrom (default), nanometer, picometer
  * and micrometer are converted to Å. Zarr v3 (`zarr.json`) is not read yet and says so.
  *
- * `readSlab(z0, z1)` fetches only the chunks whose z-extent meets [z0, z1), a few at a time, and
- * keeps recently decoded chunks in a byte-bounded LRU cache (`cacheBytes`), so slabs thinner than
- * the chunk depth do not decode every chunk again. For large volumes, read slabs aligned on
+ * `readSlab(z0, z1)` fetches only the chunks whose z-extent meets [z0, z1), a few at a time. Blosc
+ * lz4 chunks (the portal's compressor) from a store with ranged reads are read block by block: the
+ * header and block table once per chunk, then only the blocks that hold the slab's planes, decoded
+ * by ./blosc-frame.ts — so thin slabs of 256³ chunks (a pyramid's 2-plane reads) cost one pass over
+ * the data and memory stays bounded. Other chunks are decoded whole (numcodecs JS) and kept in a
+ * byte-bounded LRU cache (`cacheBytes`); for large volumes with those, read slabs aligned on
  * `chunks.z` (see {@link OmeZarrSource.chunks}).
  */
 import { loadNumcodec, NUMCODECS_IDS, type NumcodecsCodec } from "./numcodecs.js";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { bloscBlockSpan, decodeBloscBlockRange } from "./blosc-frame.js";
 import { join } from "node:path";
 import type { SlabSource, VolumeShape, VoxelArray, VoxelDType, VoxelSize } from "../volume.js";
 
 /** The read side of a Zarr store: `/`-separated keys relative to the root; undefined when absent. */
 export interface ChunkReader {
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: bytes [start, end) of a key (fewer at its end), undefined when absent. With it, Blosc
+   * lz4 chunks are read block by block: a slab thinner than the chunk depth reads and decodes only
+   * the blocks of its planes (a 256³ float32 chunk is 128 blocks of 2 planes).
+   */
+  getRange?(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
   /** Used in error messages (`<name>/<key>`); e.g. the root directory. */
   readonly name?: string;
 }
@@ -50,17 +60,44 @@ export class FileSystemChunkReader implements ChunkReader {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    if (key.startsWith("/") || key.split("/").some((part) => part === ".." || part === "")) {
-      throw new Error(`invalid store key ${JSON.stringify(key)}`);
-    }
     try {
-      const buf = await readFile(join(this.root, ...key.split("/")));
+      const buf = await readFile(this.pathOf(key));
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       throw error;
     }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    let fh;
+    try {
+      fh = await open(this.pathOf(key), "r");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw error;
+    }
+    try {
+      const out = new Uint8Array(Math.max(0, end - start));
+      let got = 0;
+      while (got < out.length) {
+        const { bytesRead } = await fh.read(out, got, out.length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === out.length ? out : out.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private pathOf(key: string): string {
+    if (key.startsWith("/") || key.split("/").some((part) => part === ".." || part === "")) {
+      throw new Error(`invalid store key ${JSON.stringify(key)}`);
+    }
+    return join(this.root, ...key.split("/"));
   }
 }
 
@@ -307,6 +344,8 @@ class ZarrV2Source implements OmeZarrSource {
     cacheBytes: number,
     private readonly concurrency: number,
     private readonly blosc: boolean,
+    /** Blosc lz4 with no or byte shuffle and a store with getRange: chunks are read block by block. */
+    private readonly ranged: boolean,
   ) {
     this.dtype = spec.dtype;
     this.cache = new ChunkCache(cacheBytes);
@@ -352,6 +391,72 @@ class ZarrV2Source implements OmeZarrSource {
     return array;
   }
 
+  /** Blosc header and block starts of chunks read block by block (small; bounded count). */
+  private readonly frames = new Map<string, { header: Uint8Array; bstarts: Int32Array; memcpyed: boolean; blocksize: number; nblocks: number }>();
+
+  private async frameIndex(key: string, file: string) {
+    const known = this.frames.get(key);
+    if (known !== undefined) return known;
+    const getRange = this.store.getRange!.bind(this.store);
+    const header = await getRange(key, 0, 16);
+    if (header === undefined) return undefined;
+    if (header.length < 16) throw new ZarrReadError(file, "chunk", `${header.length} bytes is shorter than a Blosc header (truncated or corrupt chunk?)`);
+    const view = new DataView(header.buffer, header.byteOffset, 16);
+    const nbytes = view.getUint32(4, true);
+    const blocksize = view.getUint32(8, true);
+    const expected = this.chunkVoxels * this.spec.bytes;
+    if (nbytes !== expected) throw new ZarrReadError(file, "chunk", `Blosc header says ${nbytes} uncompressed bytes, expected ${expected} (truncated or corrupt chunk?)`);
+    const memcpyed = ((header[2] as number) & 2) !== 0;
+    const nblocks = memcpyed || nbytes === 0 ? 0 : Math.ceil(nbytes / Math.max(1, blocksize));
+    let bstarts = new Int32Array(0);
+    if (nblocks > 0) {
+      const raw = await getRange(key, 16, 16 + 4 * nblocks);
+      if (raw === undefined || raw.length < 4 * nblocks) throw new ZarrReadError(file, "chunk", `the Blosc block table is cut short (truncated or corrupt chunk?)`);
+      bstarts = new Int32Array(raw.slice().buffer);
+      if (!HOST_LITTLE_ENDIAN) swapInPlace(new Uint8Array(bstarts.buffer), 4);
+    }
+    const entry = { header: header.slice(), bstarts, memcpyed, blocksize, nblocks };
+    if (this.frames.size >= 4096) this.frames.clear();
+    this.frames.set(key, entry);
+    return entry;
+  }
+
+  /** Planes [pz0, pz1) of a chunk, decoded from the blocks that hold them; undefined when the chunk is absent. */
+  private async chunkPlanes(iz: number, iy: number, ix: number, pz0: number, pz1: number): Promise<VoxelArray | undefined> {
+    const key = this.chunkKey(iz, iy, ix);
+    const file = describe(this.store, key);
+    const index = await this.frameIndex(key, file);
+    if (index === undefined) return undefined;
+    const planeBytes = this.chunks.y * this.chunks.x * this.spec.bytes;
+    const start = pz0 * planeBytes;
+    const end = pz1 * planeBytes;
+    const getRange = this.store.getRange!.bind(this.store);
+    let raw: Uint8Array;
+    if (index.memcpyed) {
+      const bytes = await getRange(key, 16 + start, 16 + end);
+      if (bytes === undefined || bytes.length < end - start) throw new ZarrReadError(file, "chunk", `the stored bytes end before byte ${16 + end} (truncated or corrupt chunk?)`);
+      raw = bytes.slice();
+    } else {
+      const b0 = Math.floor(start / index.blocksize);
+      const b1 = Math.floor((end - 1) / index.blocksize);
+      const cbytes = new DataView(index.header.buffer).getUint32(12, true);
+      const { start: from, end: to } = bloscBlockSpan(index.bstarts, cbytes, b0, b1);
+      if (!(from >= 16 && to >= from && to <= cbytes)) throw new ZarrReadError(file, "chunk", `inconsistent Blosc block table (truncated or corrupt chunk?)`);
+      const bytes = await getRange(key, from, to);
+      if (bytes === undefined || bytes.length < to - from) throw new ZarrReadError(file, "chunk", `the stored bytes end before byte ${to} (truncated or corrupt chunk?)`);
+      const decoded = new Uint8Array((b1 - b0 + 1) * index.blocksize);
+      try {
+        decodeBloscBlockRange(index.header, index.bstarts, bytes, from, b0, b1, decoded);
+      } catch (error) {
+        throw new ZarrReadError(file, "chunk", `cannot decode blocks ${b0}-${b1}: ${(error as Error).message} (truncated or corrupt chunk?)`);
+      }
+      const offset = start - b0 * index.blocksize;
+      raw = offset % 8 === 0 ? decoded.subarray(offset, offset + end - start) : decoded.slice(offset, offset + end - start);
+    }
+    if (this.littleEndian !== HOST_LITTLE_ENDIAN) swapInPlace(raw, this.spec.bytes);
+    return this.spec.make(raw.buffer as ArrayBuffer, raw.byteOffset, (pz1 - pz0) * this.chunks.y * this.chunks.x);
+  }
+
   async readSlab(z0: number, z1: number): Promise<VoxelArray> {
     if (!Number.isInteger(z0) || !Number.isInteger(z1) || z0 < 0 || z1 < z0 || z1 > this.shape.z) {
       throw new RangeError(`${describe(this.store, this.path)}: slab [${z0}, ${z1}) outside sections [0, ${this.shape.z})`);
@@ -366,9 +471,11 @@ class ZarrV2Source implements OmeZarrSource {
       for (let iy = 0; iy < grid.y; iy++) for (let ix = 0; ix < grid.x; ix++) tasks.push([iz, iy, ix]);
     }
     const copy = async ([iz, iy, ix]: [number, number, number]) => {
-      const data = await this.chunk(iz, iy, ix);
       const cz0 = Math.max(z0, iz * chunks.z);
       const cz1 = Math.min(z1, (iz + 1) * chunks.z);
+      // ranged: `data` holds planes cz0.. of the chunk; else the whole chunk
+      const data = this.ranged ? await this.chunkPlanes(iz, iy, ix, cz0 - iz * chunks.z, cz1 - iz * chunks.z) : await this.chunk(iz, iy, ix);
+      const first = this.ranged ? cz0 : iz * chunks.z;
       const y0 = iy * chunks.y;
       const h = Math.min(chunks.y, shape.y - y0);
       const x0 = ix * chunks.x;
@@ -379,7 +486,7 @@ class ZarrV2Source implements OmeZarrSource {
           if (data === undefined) {
             if (fillNeeded) out.fill(fill as never, to, to + w);
           } else {
-            const from = ((z - iz * chunks.z) * chunks.y + y) * chunks.x;
+            const from = ((z - first) * chunks.y + y) * chunks.x;
             out.set(data.subarray(from, from + w) as never, to);
           }
         }
@@ -471,7 +578,14 @@ export async function openOmeZarr(store: ChunkReader, options: OpenOmeZarrOption
     cacheBytes,
     concurrency,
     codec !== null && (compressor as Record<string, unknown>).id === "blosc",
+    store.getRange !== undefined && isBloscLz4(compressor),
   );
+}
+
+/** Blosc lz4 with no or byte shuffle: what ./blosc-frame.ts decodes block by block. */
+function isBloscLz4(compressor: unknown): boolean {
+  const c = compressor as Record<string, unknown> | null | undefined;
+  return !!c && c.id === "blosc" && c.cname === "lz4" && (c.shuffle === 0 || c.shuffle === 1);
 }
 
 /** Opens the OME-Zarr at a local directory; see {@link openOmeZarr}. */

@@ -56,11 +56,25 @@ export async function openVolume(storage: Storage, key: string, location: string
   try {
     if (/\.zarr(\/|$)/i.test(key)) {
       const root = key.replace(/\/+$/, "");
+      const sizes = new Map<string, number>(); // chunk sizes (-1: absent), one stat per chunk
       const store: ChunkReader = {
         name: location,
         async get(k) {
           const st = await storage.stat(`${root}/${k}`);
           return st?.kind === "file" ? storage.read(`${root}/${k}`) : undefined;
+        },
+        // Blosc lz4 chunks are then read block by block (ranged GETs on S3), not whole
+        async getRange(k, start, end) {
+          let size = sizes.get(k);
+          if (size === undefined) {
+            const st = await storage.stat(`${root}/${k}`);
+            size = st?.kind === "file" ? st.size : -1;
+            if (sizes.size > 100_000) sizes.clear();
+            sizes.set(k, size);
+          }
+          if (size < 0) return undefined;
+          const stop = Math.min(end, size);
+          return stop <= start ? new Uint8Array(0) : storage.readRange(`${root}/${k}`, start, stop);
         },
       };
       return await openOmeZarr(store);
