@@ -29,7 +29,7 @@ export interface Projection {
 export interface CentralProjectionOptions {
   /** Sections to sum around the centre (default 40). */
   depth?: number;
-  /** Upper bound on the bytes of one `readSlab` call (default 64 MiB; at least one section is read). */
+  /** Upper bound on the bytes of one `readSlab` call (default 16 MiB; at least one section is read). */
   maxReadBytes?: number;
 }
 
@@ -59,7 +59,7 @@ export async function centralProjection(source: SlabSource, options: CentralProj
   if (!(height >= 1 && width >= 1)) throw new KeyImageError(`key image: the volume has an empty section (${width} x ${height})`);
   const [z0, z1] = centralSlabRange(nz, options.depth ?? KEY_IMAGE_PROJECTION_DEPTH);
   const plane = width * height;
-  const maxReadBytes = options.maxReadBytes ?? 64 * 1024 * 1024;
+  const maxReadBytes = options.maxReadBytes ?? 16 * 1024 * 1024;
   const sectionsPerRead = Math.max(1, Math.floor(maxReadBytes / (plane * BYTES_PER_VOXEL[source.dtype])));
   const sum = new Float32Array(plane);
   for (let z = z0; z < z1; z += sectionsPerRead) {
@@ -69,6 +69,7 @@ export async function centralProjection(source: SlabSource, options: CentralProj
       throw new KeyImageError(`key image: readSlab(${z}, ${end}) returned ${slab.length} voxels, expected ${(end - z) * plane}`);
     }
     accumulateSections(sum, width, slab, source.dtype, z);
+    source.release?.(slab); // summed: its buffer can back the next read
   }
   for (let i = 0; i < plane; i++) {
     const v = sum[i]!;

@@ -414,7 +414,7 @@ class ChunkStager {
 
   async stage(key: string): Promise<StagedFile> {
     if (this.store.stage !== undefined) return this.store.stage(key);
-    this.tmp ??= mkdtemp(join(this.tmpDir, "ingestkit-zarr-chunks-"));
+    this.tmp ??= mkdtemp(join(this.tmpDir, `ingestkit-zarr-chunks-${process.pid}-`));
     const path = join(await this.tmp, String(this.count++));
     return {
       path,

@@ -6,7 +6,7 @@
  * rewritten; a dry run only plans.
  */
 import { availableParallelism } from "node:os";
-import { fingerprint, IngestError, python, stageLocalFile, type ItemContext, type Storage } from "@ingestkit/core";
+import { fingerprint, IngestError, LocalStorage, python, stageLocalFile, type ItemContext, type Storage } from "@ingestkit/core";
 import {
   float16BitsToFloat32,
   MrcError,
@@ -79,6 +79,9 @@ export async function openVolume(storage: Storage, key: string, location: string
       };
       return await openOmeZarr(store);
     }
+    // a local file is read through one open descriptor into reused slab buffers (SlabSource.release);
+    // other storages through ranged reads
+    if (storage instanceof LocalStorage) return await MrcReader.open(storage.pathOf(key));
     return await MrcReader.open(storageByteSource(storage, key, location));
   } catch (err) {
     if (err instanceof MrcError || err instanceof ZarrReadError) throw new IngestError("SOURCE_INVALID", err.message, { cause: err });
