@@ -8,13 +8,16 @@
 // Size: BENCH_VOLUME_Z × BENCH_VOLUME_Y × BENCH_VOLUME_X (default 256 × 1024 × 1024 = 1 GiB).
 // BENCH_VOLUME_DIR: work directory (default $TMPDIR/ingestkit-bench-volume; the generated input
 // is kept there and reused, outputs are removed). BENCH_VOLUME_PEER=0 skips the Python peer.
-// BENCH_ROUNDS (default 3): alternating rounds of both; the best wall time of each is compared.
+// BENCH_ROUNDS (default 3): alternating rounds of both; the best wall time of each is compared. Each round
+// also runs the same conversion through `standardize-dirs convert --import-tomograms` (the CLI as users
+// run it: config, engine, importer, metadata), reported next to the library figure.
 // Targets (issue 3): ingestkit ≤ ⅓ of the Python wall time, peak RSS < 300 MiB at any size.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tomogramsSection } from "../lib/tomogram-config.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const lib = () => import(join(root, "packages/formats/dist/index.js"));
@@ -93,7 +96,7 @@ async function child(input, out) {
 }
 
 /** Runs argv under /usr/bin/time -v; wall time measured here, peak RSS from time's report. */
-function timed(label, argv) {
+function timed(label, argv, { json = true } = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-v", ...argv], { encoding: "utf8", maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -101,7 +104,8 @@ function timed(label, argv) {
   if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   if (!rss) throw new Error(`${label}: no "Maximum resident set size" in /usr/bin/time output:\n${r.stderr}`);
-  const inner = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+  // the library and Python children print one JSON line last; the CLI prints its own summary
+  const inner = json ? JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") : {};
   return { wall, rssMiB: Number(rss[1]) / 1024, inner };
 }
 
@@ -139,7 +143,25 @@ async function main() {
   }
   const oursDir = join(work, "ours");
   const peerDir = join(work, "peer");
-  const results = { ours: [], peer: [] };
+  // the same conversion through the CLI as users run it (tomograms only: MRC + pyramid + metadata-free)
+  const cliIn = join(work, "cli-input");
+  const cliOut = join(work, "cli-output");
+  rmSync(cliIn, { recursive: true, force: true });
+  mkdirSync(join(cliIn, "src", "TS_01"), { recursive: true });
+  symlinkSync(input, join(cliIn, "src", "TS_01", "tomo.mrc"));
+  const cliConfig = join(work, "cli-config.yaml");
+  writeFileSync(
+    cliConfig,
+    `version: 1.3.0
+standardization_config: { deposition_id: 10301, source_prefix: src }
+depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
+datasets: [ { sources: [ { literal: { value: ['10001'] } } ] } ]
+runs: [ { sources: [ { source_glob: { list_glob: 'TS_*', name_regex: '(TS_.*)' } } ] } ]
+voxel_spacings: [ { sources: [ { literal: { value: [${VOXEL}] } } ] } ]
+` + tomogramsSection("{run_name}/*.mrc", VOXEL),
+  );
+  const cliArgv = [process.execPath, join(root, "packages/cli/bin/standardize-dirs.js"), "convert", cliConfig, cliIn, cliOut, "--import-tomograms"];
+  const results = { ours: [], cli: [], peer: [] };
   for (let round = 1; round <= rounds; round++) {
     rmSync(oursDir, { recursive: true, force: true });
     mkdirSync(oursDir, { recursive: true });
@@ -148,6 +170,12 @@ async function main() {
     rmSync(oursDir, { recursive: true, force: true });
     results.ours.push(ours);
     console.log(line(`round ${round} ingestkit`, ours));
+    rmSync(cliOut, { recursive: true, force: true });
+    spawnSync("sync");
+    const cli = timed("ingestkit CLI", cliArgv, { json: false });
+    rmSync(cliOut, { recursive: true, force: true });
+    results.cli.push(cli);
+    console.log(line(`round ${round} CLI`, cli));
     if (runPeer) {
       rmSync(peerDir, { recursive: true, force: true });
       spawnSync("sync");
@@ -160,12 +188,17 @@ async function main() {
   const best = (rs) => rs.reduce((a, b) => (b.wall < a.wall ? b : a));
   const ours = { ...best(results.ours), rssMiB: Math.max(...results.ours.map((r) => r.rssMiB)) };
   console.log(`best of ${rounds} (peak RSS: the highest of the rounds)`);
+  const cli = { ...best(results.cli), rssMiB: Math.max(...results.cli.map((r) => r.rssMiB)) };
   console.log(line("ingestkit (Node)", ours));
+  console.log(line("ingestkit CLI", cli));
   if (runPeer) {
     const peer = { ...best(results.peer), rssMiB: Math.max(...results.peer.map((r) => r.rssMiB)) };
     console.log(line("reference way (Python)", peer));
     const t = ours.wall / peer.wall;
+    const tc = cli.wall / peer.wall;
     console.log(`ratios ours/peer: wall ${t.toFixed(2)} (target ≤ 0.33: ${t <= 1 / 3 ? "met" : "NOT met"}), peak RSS ${(ours.rssMiB / peer.rssMiB).toFixed(2)}`);
+    console.log(`ratios CLI/peer:  wall ${tc.toFixed(2)} (target ≤ 0.33: ${tc <= 1 / 3 ? "met" : "NOT met"}), peak RSS ${(cli.rssMiB / peer.rssMiB).toFixed(2)}`);
   }
-  console.log(`peak RSS target < 300 MiB: ${ours.rssMiB < 300 ? "met" : "NOT met"}`);
+  console.log(`peak RSS target < 300 MiB: library ${ours.rssMiB < 300 ? "met" : "NOT met"}, CLI ${cli.rssMiB < 300 ? "met" : "NOT met"}`);
+  rmSync(cliIn, { recursive: true, force: true });
 }
