@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deidentifyFile, deidentifyFileParts, pixelDataRange, type DeidentifyFileOptions } from "@ingestkit/formats";
+import { deidentifyFile, deidentifyFileParts, pixelDataRange, scanDicomHeader, type DeidentifyFileOptions } from "@ingestkit/formats";
 import { buildDicom, MARKER_RE, ORIGINAL_ROOT, readDicom } from "./support/dicom-fixtures.js";
 import { dcmdump } from "./support/dcmtk.js";
 import { cli, readTree, ROOT, tempDir } from "./helpers.js";
@@ -95,9 +95,23 @@ describe("de-identification fast path", () => {
         } else expect(Buffer.from(fast.bytes).equals(Buffer.from(slow.bytes))).toBe(true);
         expect(fast.mappings).toEqual(slow.mappings);
         expect(fast.warnings).toEqual(slow.warnings);
+        // the importer hands over its own whole-file scan: the result must not depend on it
+        const scanned = deidentifyFile(bytes, { secret: SECRET, ...o, scanned: scanDicomHeader(bytes) });
+        expect(Buffer.from(scanned.bytes).equals(Buffer.from(fast.bytes))).toBe(true);
+        expect(scanned.mappings).toEqual(fast.mappings);
       }
     });
   }
+
+  it("a caller's scan does not let a truncated file through", () => {
+    const bytes = buildDicom(spec(0));
+    const px = pixelDataRange(bytes) as NonNullable<ReturnType<typeof pixelDataRange>>;
+    // cut inside the header, before Pixel Data: the scan says truncated, so the file is checked again and refused
+    const cut = bytes.subarray(0, Math.floor(px.elementOffset / 2));
+    const scan = scanDicomHeader(cut, { isPrefix: true });
+    expect(scan.truncated).toBe(true);
+    expect(() => deidentifyFile(cut, { secret: SECRET, scanned: scan })).toThrow(/truncated/i);
+  });
 
   it("applies to a Node Buffer as storages return it (a Buffer's slice is a view, not a copy)", async () => {
     const { deidentifyFileFast } = await import("../packages/formats/src/dicom/fast.js");

@@ -181,6 +181,23 @@ describe("LocalStorage", () => {
     expect(await storage.stat("a/b.txt/c")).toBeUndefined();
   });
 
+  it("readWithStat returns the bytes and the stat of the same file, calling beforeRead with the size first", async () => {
+    const big = Buffer.alloc(700 * 1024 + 13);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    put("r/big.bin", big);
+    const seen: number[] = [];
+    const { bytes, stat } = await storage.readWithStat("r/big.bin", (s) => {
+      seen.push(s.size);
+    });
+    expect(seen).toEqual([big.length]);
+    expect(Buffer.from(bytes).equals(big)).toBe(true);
+    expect(stat).toEqual(await storage.stat("r/big.bin"));
+    put("r/empty.bin", "");
+    expect((await storage.readWithStat("r/empty.bin")).bytes.length).toBe(0);
+    await expect(storage.readWithStat("r/missing.bin")).rejects.toMatchObject({ code: "SOURCE_MISSING" });
+    await expect(storage.readWithStat("r")).rejects.toMatchObject({ code: "SOURCE_UNREADABLE" });
+  });
+
   it("list gives sorted immediate files and dirs, hides in-flight temp files, follows symlinks", async () => {
     put("d/z.txt");
     put("d/a.txt");

@@ -76,6 +76,34 @@ export class LocalStorage implements Storage {
     }
   }
 
+  async readWithStat(key: string, beforeRead?: (stat: StorageStat) => Promise<void> | void): Promise<{ bytes: Uint8Array; stat: StorageStat }> {
+    let fh;
+    try {
+      fh = await open(this.pathOf(key), "r");
+    } catch (err) {
+      throw this.readError(key, err);
+    }
+    try {
+      const s = await fh.stat();
+      if (s.isDirectory()) throw this.readError(key, Object.assign(new Error("is a directory"), { code: "EISDIR" }));
+      const st: StorageStat = { kind: "file", size: s.size, mtimeMs: Math.trunc(s.mtimeMs) };
+      await beforeRead?.(st);
+      // one read of the size fstat gave (fs.readFile reads 512 KiB at a time and then once more for the end)
+      const bytes = Buffer.allocUnsafe(s.size);
+      let got = 0;
+      while (got < s.size) {
+        const { bytesRead } = await fh.read(bytes, got, s.size - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return { bytes: got === s.size ? bytes : bytes.subarray(0, got), stat: st };
+    } catch (err) {
+      throw this.readError(key, err);
+    } finally {
+      await fh.close();
+    }
+  }
+
   async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
     let fh;
     try {

@@ -91,11 +91,21 @@ export const instanceImporter: Importer = {
     state.tracking?.fileStatus(location, "In Progress");
     let held = 0;
     try {
-      // the source's identity before its bytes: a file changed in between is recorded as changed
-      const st = await ctx.input.stat(key);
-      held = st?.size ?? 0;
-      await state.readBudget.acquire(held);
-      const bytes = await ctx.input.read(key);
+      // the source's identity before its bytes (a file changed in between is recorded as changed), and a budget of
+      // bytes held at once acquired before the read
+      const budget = async (size: number) => {
+        held = size;
+        await state.readBudget.acquire(held);
+      };
+      let st: Awaited<ReturnType<typeof ctx.input.stat>>;
+      let bytes: Uint8Array;
+      if (ctx.input.readWithStat) {
+        ({ bytes, stat: st } = await ctx.input.readWithStat(key, (s) => budget(s.size)));
+      } else {
+        st = await ctx.input.stat(key);
+        await budget(st?.size ?? 0);
+        bytes = await ctx.input.read(key);
+      }
       const scanned = scanDicomHeader(bytes, { fileName: key });
       const vars = preVars(ctx, state, key, scanned);
       const stamps = stampsOf(ctx, state, vars);
@@ -106,7 +116,7 @@ export const instanceImporter: Importer = {
       let tailOffset = bytes.length;
       if (state.settings.mode === "deidentify") {
         checkMapped(state, scanned);
-        const res = deidentifyFileParts(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key });
+        const res = deidentifyFileParts(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key, scanned });
         state.addMappings(res.mappings);
         for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
         ({ head, tail, tailOffset } = res);
@@ -126,7 +136,7 @@ export const instanceImporter: Importer = {
       // for the bytes passed through, the source's identity (key, size, mtime / ETag, as for copied files) instead
       // of a hash of half a megabyte of pixel data per file. Without a source identity: the hash of all bytes.
       const identity = st && (st.mtimeMs !== undefined || st.etag !== undefined);
-      const fp = tail.length > 0 && identity ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
+      const fp = tail.length > 0 && identity && st ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
       await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp);
       writtenOf(ctx).push({ header, outputKey });
       if (pixelHash && state.settings.imageTable && state.tracking && !ctx.run.dryRun) {
