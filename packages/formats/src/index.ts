@@ -8,3 +8,8 @@ export * from "./dicom/index.js";
 export { parseCtf, parseRawTilt, CtfError } from "./ctf.js";
 export type { CtfRow, CtfFormat } from "./ctf.js";
 export * from "./image/index.js";
+export * from "./mask/index.js";
+export * from "./alignment/index.js";
+export * from "./mesh/index.js";
+export * from "./annotations/index.js";
+export * from "./neuroglancer/index.js";

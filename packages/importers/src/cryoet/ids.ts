@@ -21,6 +21,8 @@ export interface IdScheme {
   hash(metadata: Record<string, unknown>, ctx: ItemContext): string;
   /** Metadata of the item being imported. */
   current(ctx: ItemContext): Record<string, unknown>;
+  /** Which of the globbed files are metadata files (default: all). */
+  accept?(key: string): boolean;
 }
 
 export async function assignId(ctx: ItemContext, scheme: IdScheme): Promise<number> {
@@ -30,6 +32,7 @@ export async function assignId(ctx: ItemContext, scheme: IdScheme): Promise<numb
   if (!st) {
     st = { next: 100, byHash: new Map() };
     for (const key of await ctx.output.glob(scheme.metadataGlob(ctx))) {
+      if (scheme.accept && !scheme.accept(key)) continue;
       const parts = key.split("/");
       const id = Number(parts[parts.length - 2]);
       if (!Number.isInteger(id)) continue;

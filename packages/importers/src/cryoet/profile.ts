@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineProfile, finderRegistry, IngestError, type EntityEntry, type EntityTypeSpec, type FinderDefinition, type LoadedConfig, type Profile } from "@ingestkit/core";
+import { defineProfile, finderRegistry, type EntityEntry, type EntityTypeSpec, type LoadedConfig, type Profile } from "@ingestkit/core";
 import { builtinFinders, DEFAULT_FINDERS } from "@ingestkit/finders";
 import { parseCsv, parseCsvRecords } from "@ingestkit/formats";
 import { datasetImporter } from "./dataset.js";
@@ -17,44 +17,17 @@ import { datasetKeyPhotoImporter, depositionKeyPhotoImporter } from "./key-photo
 import { loadRunMaps, runMaps } from "./run-data.js";
 import { runImporter } from "./run.js";
 import { voxelSpacingImporter } from "./voxel-spacing.js";
+import { annotationImporter } from "./annotation.js";
+import { ANNOTATION_SHAPES, annotationShapeFinders } from "./annotation-finders.js";
+import { annotationVizImporter, vizConfigImporter } from "./visualization.js";
+import { alignmentImporter } from "./alignment.js";
 import {
-  alignmentImporter,
-  annotationImporter,
-  annotationVizImporter,
   keyImageImporter,
   tiltSeriesImporter,
   tomogramImporter,
-  vizConfigImporter,
 } from "./volumes.js";
 
-/** Annotation source shape keys (reference §1.4); their importers arrive with the Annotations issue. */
-export const ANNOTATION_SHAPES = [
-  "Point",
-  "OrientedPoint",
-  "InstanceSegmentation",
-  "SegmentationMask",
-  "SemanticSegmentationMask",
-  "InstanceSegmentationMask",
-  "TriangularMesh",
-  "TriangularMeshGroup",
-  "GlobalCaption",
-  "AnnotationCaption",
-] as const;
-
-const shapeFinders: Array<FinderDefinition<unknown>> = ANNOTATION_SHAPES.map((key) => ({
-  key,
-  async find() {
-    throw new IngestError("NOT_SUPPORTED", `annotation shape ${key} is not supported yet (arrives with the Annotations, alignments and visualization issue)`);
-  },
-  templates(options: unknown) {
-    const o = options as Record<string, unknown> | null;
-    if (!o || typeof o !== "object") return [];
-    const out: Array<{ option: string; template: string }> = [];
-    if (typeof o.glob_string === "string") out.push({ option: "glob_string", template: o.glob_string });
-    if (Array.isArray(o.glob_strings)) o.glob_strings.forEach((g, i) => typeof g === "string" && out.push({ option: `glob_strings.${i}`, template: g }));
-    return out;
-  },
-}));
+export { ANNOTATION_SHAPES } from "./annotation-finders.js";
 
 const literalDefault = (values: string[], metadata: Record<string, unknown> = {}): EntityEntry[] => [{ metadata, sources: [{ literal: { value: values } }], index: -1 }];
 
@@ -229,7 +202,7 @@ function readMapColumns(config: LoadedConfig): { names: string[]; open: boolean;
 }
 
 export function createCryoetProfile(): Profile {
-  const finders = finderRegistry([...builtinFinders.values(), ...shapeFinders]);
+  const finders = finderRegistry([...builtinFinders.values(), ...annotationShapeFinders]);
   return defineProfile(
     "cryoet",
     [applyDefaultFinders(tree)],

@@ -21,6 +21,7 @@ import {
   type OmeZarrSource,
   type SlabSource,
   type VoxelArray,
+  type PyJson,
 } from "@ingestkit/formats";
 
 /** A ByteSource over any Storage: ranged reads, so an S3 volume is never downloaded whole. */
@@ -153,6 +154,26 @@ function tee(source: SlabSource, sink: (slab: VoxelArray) => Promise<void>): Sla
   };
 }
 
+function mrcDType(dtype: SlabSource["dtype"]): "float32" | "int8" | "uint16" {
+  if (dtype === "float32" || dtype === "int8" || dtype === "uint16") return dtype;
+  throw new Error(`volumes are written as float32, int8 or uint16, not ${dtype}`);
+}
+
+/** An object whose entries are computed when first enumerated. */
+function lazyMetadata(make: () => { readonly [key: string]: PyJson }): { readonly [key: string]: PyJson } {
+  let made: { readonly [key: string]: PyJson } | undefined;
+  const get = () => (made ??= make());
+  return new Proxy({} as { readonly [key: string]: PyJson }, {
+    ownKeys: () => Reflect.ownKeys(get()),
+    getOwnPropertyDescriptor: (_t, k) => {
+      const v = (get() as Record<string | symbol, PyJson>)[k];
+      return v === undefined ? undefined : { value: v, enumerable: true, configurable: true, writable: false };
+    },
+    get: (_t, k) => (get() as Record<string | symbol, PyJson>)[k],
+    has: (_t, k) => k in get(),
+  });
+}
+
 export interface VolumeOutputs {
   /** Output-relative keys, as the metadata lists them. */
   mrcFile: string;
@@ -161,8 +182,18 @@ export interface VolumeOutputs {
   size: { z: number; y: number; x: number };
 }
 
+/** Turns the opened source into the voxels written (annotation masks: label extraction, rescaling). */
+export interface VolumeTransform {
+  /** What the transform does, for the outputs' fingerprint (e.g. `label=2 rescale=4x4x4`). */
+  id: string;
+  apply(source: SlabSource): SlabSource;
+  /** Multiscale `metadata` entry, read once every voxel has been written (instance masks' image-label). */
+  zarrMetadata?: () => { readonly [key: string]: PyJson };
+}
+
 export interface StandardizeOptions {
-  kind: "tomogram" | "tiltseries";
+  kind: "tomogram" | "tiltseries" | "segmentation-mask" | "instance-mask";
+  transform?: VolumeTransform;
   sourceKey: string;
   sourceStorage: Storage;
   sourceLocation: string;
@@ -199,11 +230,12 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   ctx.node.sources = [o.sourceLocation];
   const reader = await openVolume(o.sourceStorage, o.sourceKey, o.sourceLocation);
   try {
-    const size = { ...reader.shape };
+    const source = o.transform ? o.transform.apply(reader) : asFloat32(reader);
+    const size = { ...source.shape };
     const outputs: VolumeOutputs = { mrcFile: mrcKey, omezarrDir: zarrKey, scales: pyramidShapes(size, o.kind), size };
     // What the outputs are made of; the run clock (in the MRC label) is left out like any timestamp.
     const ngff = ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4";
-    const fpStable = fingerprint("volume", o.kind, o.sourceKey, ...(await sourceIdentity(o.sourceStorage, o.sourceKey)), python.pyRepr(o.voxelSpacing, true), ngff);
+    const fpStable = fingerprint("volume", o.kind, o.sourceKey, ...(await sourceIdentity(o.sourceStorage, o.sourceKey)), python.pyRepr(o.voxelSpacing, true), ngff, o.transform?.id ?? "");
     const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
     const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
     const note = (key: string, upToDate: boolean) => {
@@ -215,7 +247,7 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
       if (writeZarr) note(zarrKey, zarrUpToDate);
       return outputs;
     }
-    await convert(ctx, reader, o, { mrcKey, zarrKey, writeMrc: writeMrc && !mrcUpToDate, writeZarr: writeZarr && !zarrUpToDate, fp: fpStable });
+    await convert(ctx, reader, source, o, { mrcKey, zarrKey, writeMrc: writeMrc && !mrcUpToDate, writeZarr: writeZarr && !zarrUpToDate, fp: fpStable });
     if (writeMrc && mrcUpToDate) note(mrcKey, true);
     if (writeZarr && zarrUpToDate) note(zarrKey, true);
     return outputs;
@@ -224,8 +256,13 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
   }
 }
 
-async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: StandardizeOptions, w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string }): Promise<void> {
-  const source = asFloat32(reader);
+async function convert(
+  ctx: ItemContext,
+  reader: MrcReader | OmeZarrSource,
+  source: SlabSource,
+  o: StandardizeOptions,
+  w: { mrcKey: string; zarrKey: string; writeMrc: boolean; writeZarr: boolean; fp: string },
+): Promise<void> {
   // The MRC is written straight into a staged file of the output storage (next to its final name
   // on local storage; a private temp file streamed up on commit for S3): its header is patched
   // once the statistics are known, and the commit (a rename) is the atomic step.
@@ -241,7 +278,7 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
         mrcStage.path,
         {
           shape: source.shape,
-          dtype: "float32",
+          dtype: mrcDType(source.dtype),
           // the reference multiplies the float32 voxel size by each dimension
           voxelSize: Math.fround(o.voxelSpacing),
           kind: o.kind === "tiltseries" ? "imageStack" : "volume",
@@ -266,9 +303,12 @@ async function convert(ctx: ItemContext, reader: MrcReader | OmeZarrSource, o: S
         // output, in pid-stamped temp folders streamed up on commit for S3
         stage: (key: string) => stageLocalFile(storage, `${w.zarrKey}/${key}`),
       };
+      const zarrMetadata = o.transform?.zarrMetadata;
       const result = await writeOmeZarrPyramid(feed, store, {
         ngffVersion: ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4",
         kind: o.kind,
+        // evaluated by the writer after the last voxel (instance masks list the labels seen)
+        ...(zarrMetadata ? { metadata: lazyMetadata(zarrMetadata) } : {}),
         voxelSpacing: o.voxelSpacing,
         workers: Math.min(availableParallelism(), 4),
       });

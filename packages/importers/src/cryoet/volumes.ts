@@ -6,8 +6,9 @@
  */
 import { findItems, fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
 import { KeyImageError, parseCtf, parseMdoc, parseRawTilt, renderKeyImages, type KeyImages } from "@ingestkit/formats";
-import { notSupported, sourceKey, sourceStorage } from "./common.js";
+import { sourceKey, sourceStorage } from "./common.js";
 import { expandedMetadata } from "./expand.js";
+import { alignmentId } from "./alignment.js";
 import { assignId } from "./ids.js";
 import { depositionId, writeMetadata } from "./metadata.js";
 import { perSectionParameters } from "./per-section.js";
@@ -126,7 +127,11 @@ export const tiltSeriesImporter: Importer = {
 // ---------------------------------------------------------------------------------------------
 // Tomograms
 
-/** The run's first alignment (configured, else the default one) and its id, as the reference's get_alignment_metadata_path. */
+/**
+ * The run's first alignment (configured, else the default one) as the reference's
+ * get_alignment_metadata_path: a referenced existing alignment (destination_glob) by the path it
+ * was found at, else `{run}/Alignments/{id}/alignment_metadata.json`.
+ */
 export async function alignmentMetadataPath(ctx: ItemContext): Promise<string | null> {
   const run = ctx.item.require("run");
   const type = ctx.run.profile.byKey.get("alignment");
@@ -134,15 +139,10 @@ export async function alignmentMetadataPath(ctx: ItemContext): Promise<string | 
   const found = await findItems(ctx.run, type, run);
   const first = found[0];
   if (!first) return null;
-  const runDir = ctx.outputDir(run.type);
-  const id = await assignId(ctx, {
-    kind: "alignment",
-    container: () => runDir,
-    metadataGlob: () => `${runDir}/Alignments/*/alignment_metadata.json`,
-    hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
-    current: () => ({ deposition_id: depositionId(ctx) }),
-  });
-  return `${runDir}/Alignments/${id}/alignment_metadata.json`;
+  const existing = first.found.storage === "output" ? (first.found.paths ?? (first.found.path ? [first.found.path] : [])).find((p) => p.endsWith("alignment_metadata.json")) : undefined;
+  if (existing) return existing;
+  const id = await alignmentId(ctx);
+  return `${ctx.outputDir(run.type)}/Alignments/${id}/alignment_metadata.json`;
 }
 
 function normalizeFiducial(v: unknown): unknown {
@@ -256,49 +256,3 @@ export const keyImageImporter: Importer = {
 };
 
 const KEY_KINDS = ["original", "snapshot", "thumbnail", "expanded"] as const;
-
-export const alignmentImporter: Importer = {
-  async importItem(ctx) {
-    if (isDefaultAlignment(ctx)) {
-      // The reference synthesises a default alignment only for runs with a tomogram.
-      if (!hasTomograms(ctx)) return;
-    }
-    notSupported("alignments", "Annotations, alignments and visualization");
-  },
-  async importMetadata(ctx) {
-    if (isDefaultAlignment(ctx) && !hasTomograms(ctx)) return;
-    notSupported("alignment metadata", "Annotations, alignments and visualization");
-  },
-};
-
-function isDefaultAlignment(ctx: ItemContext): boolean {
-  return ctx.item.entry.index === -1;
-}
-
-function hasTomograms(ctx: ItemContext): boolean {
-  const t = ctx.run.profile.byKey.get("tomogram");
-  return !!t && ctx.run.config.entries(t).length > 0;
-}
-
-export const annotationImporter: Importer = {
-  async prepare() {
-    notSupported("annotations", "Annotations, alignments and visualization");
-  },
-};
-
-/** Neuroglancer configs are written for tomograms already standardized in this voxel spacing. */
-export const vizConfigImporter: Importer = {
-  async importItem(ctx) {
-    const vs = ctx.item.require("voxel_spacing");
-    const dir = ctx.outputDir(vs.type);
-    const tomos = await ctx.output.glob(`${dir}/Tomograms/*/tomogram_metadata.json`);
-    if (tomos.length === 0) return;
-    notSupported("neuroglancer configs", "Annotations, alignments and visualization");
-  },
-};
-
-export const annotationVizImporter: Importer = {
-  async importItem() {
-    notSupported("neuroglancer precomputed annotations", "Annotations, alignments and visualization");
-  },
-};

@@ -1,0 +1,3 @@
+export { localMeanWeights, resizeLocalMean, sameShape, zoomNearest, zoomNearestIndex } from "./resample.js";
+export { binaryMaskSource, instanceMaskSource, maskHasLabel } from "./mask-source.js";
+export type { BinaryMaskOptions, InstanceMaskSource } from "./mask-source.js";

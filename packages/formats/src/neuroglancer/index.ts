@@ -1,0 +1,3 @@
+export * from "./annotations.js";
+export * from "./colors.js";
+export * from "./state.js";

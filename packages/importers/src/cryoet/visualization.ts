@@ -1,0 +1,170 @@
+/**
+ * Visualization (reference 1.3 "VisualizationConfig", "AnnotationVisualization"):
+ *
+ * - `viz_config`: `{vs}/NeuroglancerPrecompute/{tomo_id}-neuroglancer_config.json` for every
+ *   tomogram standardized in the voxel spacing: an image layer on the tomogram's OME-Zarr under
+ *   `--https-prefix` with contrast limits, then one layer per annotation file of the run (every
+ *   voxel spacing) that shares the tomogram's alignment, with the portal's colour seeds
+ *   (formats/neuroglancer). `deposition_id` and `last_updated_at` are added, as the reference does.
+ * - `annotation_viz`: points, oriented points and instance points as Neuroglancer precomputed
+ *   annotations in `{vs}/NeuroglancerPrecompute/{anno_id}-{object}-{version}_{shape}/`.
+ *   Masks (precomputed segmentation), meshes and oriented-point meshes are not precomputed yet:
+ *   such sources are reported with a warning and nothing is written for them.
+ */
+import { IngestError, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
+import {
+  buildNeuroglancerState,
+  colorFromSeed,
+  colorSeed,
+  encodePrecomputedAnnotations,
+  parseMrcHeader,
+  PrecomputedAnnotationError,
+  type AnnotationInput,
+  type AnnotationPoint,
+} from "@ingestkit/formats";
+import { annotationFilePrefix, sourceOf } from "./annotation.js";
+import { handlerFor } from "./annotation-shapes.js";
+import { writeMetadata } from "./metadata.js";
+
+const POINT_SHAPES = new Set(["Point", "OrientedPoint", "InstanceSegmentation"]);
+const CAPTION = /caption\.json$/;
+
+async function readJson(ctx: ItemContext, key: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await ctx.output.readText(key)) as Record<string, unknown>;
+  } catch (err) {
+    throw new IngestError("SOURCE_INVALID", `${ctx.run.outputLocation(key)}: not a JSON metadata file: ${(err as Error).message}`, { entityPath: ctx.item.entityPath, cause: err });
+  }
+}
+
+/** mean and rms from the tomogram's MRC header (the generator's contrast fallback), if the MRC is there. */
+async function mrcStats(ctx: ItemContext, key: unknown): Promise<{ mean?: number; rms?: number }> {
+  if (typeof key !== "string" || (await ctx.output.stat(key))?.kind !== "file") return {};
+  const { header } = parseMrcHeader(await ctx.output.view.readRange(key, 0, 1024), ctx.run.outputLocation(key));
+  return Number.isFinite(header.dmean) && Number.isFinite(header.rms) && header.rms > 0 ? { mean: header.dmean, rms: header.rms } : {};
+}
+
+/** Annotation metadata files of the run (all voxel spacings) on the given alignment, in path order. */
+async function runAnnotations(ctx: ItemContext, runDir: string, alignment: unknown): Promise<AnnotationInput[]> {
+  const keys = (await ctx.output.glob(`${runDir}/Reconstructions/VoxelSpacing*/Annotations/*/*.json`)).filter((k) => !CAPTION.test(k)).sort();
+  const out: AnnotationInput[] = [];
+  for (const key of keys) {
+    const md = await readJson(ctx, key);
+    if (!Array.isArray(md.files)) continue;
+    if ((md.alignment_metadata_path ?? null) !== (alignment ?? null)) continue;
+    const parts = key.split("/");
+    const id = parts[parts.length - 2]!;
+    const file = parts[parts.length - 1]!.replace(/\.json$/, "");
+    const stem = /^\d/.test(file) ? file : `${id}-${file}`;
+    const precomputeDir = `${parts.slice(0, -3).join("/")}/NeuroglancerPrecompute`;
+    const hasOrientedMesh = (await ctx.output.stat(`${precomputeDir}/${stem}_orientedmesh`)) !== undefined;
+    out.push({ metadata: md as AnnotationInput["metadata"], stem, precomputeDir, hasOrientedMesh });
+  }
+  return out;
+}
+
+export const vizConfigImporter: Importer = {
+  describe: "neuroglancer state per tomogram",
+  async importItem(ctx) {
+    const vs = ctx.item.require("voxel_spacing");
+    const run = ctx.item.require("run");
+    const dir = ctx.outputDir(vs.type);
+    const tomos = (await ctx.output.glob(`${dir}/Tomograms/*/tomogram_metadata.json`)).sort();
+    const prefix = String(ctx.run.settings.httpsPrefix ?? "https://files.cryoetdataportal.cziscience.com");
+    for (const key of tomos) {
+      const md = await readJson(ctx, key);
+      const tomoId = key.split("/").slice(-2)[0]!;
+      const size = md.size as { x: number; y: number; z: number } | undefined;
+      if (!size || typeof md.omezarr_dir !== "string") {
+        throw new IngestError("SOURCE_INVALID", `${ctx.run.outputLocation(key)}: tomogram metadata without size or omezarr_dir`, { entityPath: ctx.item.entityPath });
+      }
+      const state = buildNeuroglancerState({
+        httpsPrefix: prefix,
+        tomogram: { zarrPath: md.omezarr_dir, name: run.name, voxelSpacing: Number(md.voxel_spacing ?? vs.name), size, ...(await mrcStats(ctx, md.mrc_file)) },
+        annotations: await runAnnotations(ctx, ctx.outputDir(run.type), md.alignment_metadata_path),
+      });
+      await writeMetadata(ctx, `${dir}/NeuroglancerPrecompute/${tomoId}-neuroglancer_config.json`, state);
+    }
+  },
+};
+
+const rgb = (c: [number, number, number]): [number, number, number] => c.map((v) => Math.round(v * 255)) as [number, number, number];
+
+function parseNdjson(text: string, location: string): AnnotationPoint[] {
+  return text
+    .split("\n")
+    .map((l, i) => [l, i + 1] as const)
+    .filter(([l]) => l.trim() !== "")
+    .map(([l, line]) => {
+      try {
+        return JSON.parse(l) as AnnotationPoint;
+      } catch (err) {
+        throw new IngestError("SOURCE_INVALID", `${location}: line ${line}: ${(err as Error).message}`);
+      }
+    });
+}
+
+export const annotationVizImporter: Importer = {
+  describe: "neuroglancer precomputed annotations",
+  async importItem(ctx) {
+    const anno: EntityItem = ctx.item.require("annotation");
+    const source = sourceOf({ item: anno });
+    const handler = handlerFor(source, anno.entityPath);
+    if (!POINT_SHAPES.has(handler.shape)) {
+      if (["SegmentationMask", "InstanceSegmentationMask", "TriangularMesh"].includes(handler.shape)) {
+        ctx.run.log.warn(`${anno.entityPath}: no Neuroglancer precompute for ${handler.shape} yet (only points are precomputed); the neuroglancer config still lists it`);
+      }
+      return;
+    }
+    const md = anno.entry.metadata ?? {};
+    const name = annotationFilePrefix(md, anno.entityPath);
+    const shape = handler.shape.toLowerCase();
+    const ndjson = `${ctx.outputDir(anno.type)}/${name}_${shape}.ndjson`;
+    if ((await ctx.output.stat(ndjson))?.kind !== "file") {
+      ctx.run.log.warn(`${anno.entityPath}: no precompute: ${ctx.run.outputLocation(ndjson)} is not written (import the annotations first)`);
+      return;
+    }
+    const points = parseNdjson(await ctx.output.readText(ndjson), ctx.run.outputLocation(ndjson));
+    const vs = ctx.item.require("voxel_spacing");
+    const object = (md.annotation_object ?? {}) as { name?: unknown; diameter?: unknown };
+    const objectName = typeof object.name === "string" ? object.name : "";
+    const withDeposition = { ...md, deposition_id: md.deposition_id ?? (await depositionOf(ctx, anno, name)) };
+    const layerColor = rgb(colorFromSeed(colorSeed(withDeposition, handler.shape)));
+    const instance = handler.shape === "InstanceSegmentation";
+    const ids = instance ? [...new Set(points.map((p) => Number(p.instance_id)))].sort((a, b) => a - b) : [];
+    let files;
+    try {
+      files = encodePrecomputedAnnotations(points, {
+        resolution: Number(vs.name) * 1e-10,
+        isOriented: handler.shape === "OrientedPoint",
+        ...(typeof object.diameter === "number" ? { objectDiameter: object.diameter } : {}),
+        objectName,
+        ...(instance
+          ? {
+              namesById: new Map(ids.map((id) => [id, `${objectName} ${id}`])),
+              labelOf: (p: AnnotationPoint) => Number(p.instance_id),
+              colorOf: (p: AnnotationPoint) => rgb(colorFromSeed((colorSeed(withDeposition, handler.shape) + Number(p.instance_id)) >>> 0)),
+            }
+          : { colorOf: () => layerColor }),
+        location: ctx.run.outputLocation(ndjson),
+      });
+    } catch (err) {
+      if (err instanceof PrecomputedAnnotationError) throw new IngestError("SOURCE_INVALID", err.message, { entityPath: anno.entityPath, cause: err });
+      throw err;
+    }
+    const out = `${ctx.outputDir()}/${anno.id}-${name}_${shape}`;
+    for (const f of files) await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record);
+    // a rerun with fewer points must not leave stale by_id records behind
+    if ((await ctx.output.stat(`${out}/by_id`))?.kind === "dir") {
+      const keep = new Set(files.map((f) => f.path));
+      for (const f of (await ctx.output.list(`${out}/by_id`)).files) if (!keep.has(`by_id/${f}`)) await ctx.output.delete(`${out}/by_id/${f}`);
+    }
+  },
+};
+
+/** The deposition id the annotation's metadata file records (the colour seed uses it). */
+async function depositionOf(ctx: ItemContext, anno: EntityItem, name: string): Promise<unknown> {
+  const key = `${ctx.outputDir(anno.type)}/${name}.json`;
+  if ((await ctx.output.stat(key))?.kind !== "file") return null;
+  return (await readJson(ctx, key)).deposition_id ?? null;
+}

@@ -1,0 +1,395 @@
+/**
+ * The annotation importer end to end on generated inputs: folders, ids, file names and metadata
+ * (reference 6.3 items 12, 13, 14, 16), masks checked with mrcfile and zarr.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { memoryByteSink, writeMrc } from "@ingestkit/formats";
+import { run } from "../../finders/test/harness.js";
+
+const PY = "/usr/bin/python3";
+const VS = "10001/TS_1/Reconstructions/VoxelSpacing10.000";
+
+function python(code: string): any {
+  const r = spawnSync(PY, ["-c", code], { encoding: "utf8" });
+  if (r.error || r.status !== 0) throw new Error(`python failed (run scripts/system-deps.sh for mrcfile/zarr): ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout);
+}
+
+async function mrc(shape: { z: number; y: number; x: number }, values: ArrayLike<number>, voxel = 10): Promise<Uint8Array> {
+  const sink = memoryByteSink();
+  await writeMrc(sink, Float32Array.from(values), { shape, dtype: "float32", voxelSize: voxel });
+  return sink.bytes();
+}
+
+// reference 6.3 item 12: labels 1, 2 and 3 on a 4x4x4 grid
+const SEMANTIC = (() => {
+  const a = new Array(64).fill(0);
+  const at = (z: number, y: number, x: number) => (z * 4 + y) * 4 + x;
+  for (const z of [2, 3]) for (let y = 0; y < 4; y++) a[at(z, y, 3)] = 1;
+  for (const z of [0, 1]) for (const y of [1, 2]) a[at(z, y, 1)] = 2;
+  for (let x = 0; x < 4; x++) a[at(0, 0, x)] = 3;
+  return a;
+})();
+
+const METADATA = `
+      annotation_ingest_id: some-protein-1
+      annotation_object: { id: "GO:0001234", name: some protein, description: some protein }
+      annotation_method: manual annotation
+      method_type: hybrid
+      annotation_publications: EMPIAR-12345
+      ground_truth_status: true
+      annotation_software: pyTOM + Keras
+      version: 1.0
+      is_curator_recommended: true
+      dates: { deposition_date: 2022-02-02, release_date: 2022-02-02, last_modified_date: 2022-02-02 }
+      authors: [ { name: Author 1, ORCID: 0000-0000-0000-0000, primary_author_status: true } ]`;
+
+const ALIGNMENT = `
+alignments:
+  - metadata: { format: IMOD, volume_dimension: { x: 40.0, y: 40.0, z: 40.0 } }
+    sources: [ { literal: { value: [default] } } ]
+`;
+
+const ANNO = (sources: string, metadata = METADATA) => `${ALIGNMENT}
+annotations:
+  - metadata:${metadata}
+    sources:
+${sources}
+`;
+
+const maskCheck = (path: string) => `
+import json, mrcfile, numpy as np, zarr
+m = mrcfile.open(${JSON.stringify(path + ".mrc")}, permissive=False)
+g = zarr.open_group(${JSON.stringify(path + ".zarr")}, mode="r")
+print(json.dumps({"mode": int(m.header.mode), "dtype": str(m.data.dtype), "data": m.data.tolist(), "voxel": float(m.voxel_size.x),
+  "zdtype": str(g["0"].dtype), "level0": g["0"][:].tolist(), "shapes": [list(g[str(i)].shape) for i in range(3)],
+  "attrs": g.attrs.asdict()}))`;
+
+describe("segmentation masks (reference 6.3 item 12)", () => {
+  const cases: Array<{ name: string; opts: string; file: string; want: (z: number, y: number, x: number) => number }> = [
+    { name: "mask_label 1", opts: "mask_label: 1", file: "semantic_mask.mrc", want: (z, _y, x) => (z >= 2 && x === 3 ? 1 : 0) },
+    { name: "mask_label 2", opts: "mask_label: 2", file: "semantic_mask.mrc", want: (z, y, x) => (z <= 1 && (y === 1 || y === 2) && x === 1 ? 1 : 0) },
+    { name: "mask_label 3", opts: "mask_label: 3", file: "semantic_mask.mrc", want: (z, y) => (z === 0 && y === 0 ? 1 : 0) },
+    { name: "mask_label 3, rescale to the same shape", opts: "mask_label: 3, rescale: true", file: "semantic_mask.mrc", want: (z, y) => (z === 0 && y === 0 ? 1 : 0) },
+    { name: "small mask, label 2, rescaled up", opts: "mask_label: 2, rescale: true", file: "small_semantic_mask.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
+    { name: "small probability map, rescaled, threshold 0.5", opts: "rescale: true, threshold: 0.5", file: "small_probability_map.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
+    { name: "probability map, threshold 0.7", opts: "rescale: false, threshold: 0.7", file: "large_probability_map.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
+  ];
+  const inputs = async () => ({
+    "annotations/semantic_mask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC),
+    "annotations/small_semantic_mask.mrc": await mrc({ z: 2, y: 2, x: 2 }, [2, 2, 0, 0, 0, 0, 0, 0], 20),
+    "annotations/small_probability_map.mrc": await mrc({ z: 2, y: 2, x: 2 }, [0.6, 0.9, 0.1, 0.2, 0.3, 0.0, 0.4, 0.1], 20),
+    "annotations/large_probability_map.mrc": await mrc({ z: 4, y: 4, x: 4 }, Array.from({ length: 64 }, (_, i) => (Math.floor(i / 16) <= 1 && Math.floor(i / 4) % 4 <= 1 ? 0.75 : 0.69))),
+  });
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await run(
+        ANNO(`      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/${c.file}, is_visualization_default: true, ${c.opts} }`),
+        { input: await inputs() },
+        { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
+      );
+      expect(r.summary.failures).toEqual([]);
+      const base = join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_segmentationmask");
+      const got = python(maskCheck(base));
+      const want = [0, 1, 2, 3].map((z) => [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((x) => c.want(z, y, x))));
+      expect(got.mode).toBe(0);
+      expect(got.dtype).toBe("int8");
+      expect(got.zdtype).toBe("int8");
+      expect(got.data).toEqual(want);
+      expect(got.level0).toEqual(want);
+      expect(got.voxel).toBeCloseTo(10, 5);
+      expect(got.shapes).toEqual([[4, 4, 4], [2, 2, 2], [1, 1, 1]]);
+      expect(spawnSync("/usr/bin/mrcfile-validate", [base + ".mrc"]).status).toBe(0);
+      const md = JSON.parse(readFileSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0.json"), "utf8"));
+      expect(md.files).toEqual([
+        { format: "zarr", path: `${VS}/Annotations/100/some_protein-1.0_segmentationmask.zarr`, shape: "SegmentationMask", is_visualization_default: true },
+        { format: "mrc", path: `${VS}/Annotations/100/some_protein-1.0_segmentationmask.mrc`, shape: "SegmentationMask", is_visualization_default: true },
+      ]);
+      expect(md.object_count).toBe(0);
+    });
+  }
+
+  it("a mask without the label is dropped (the reference's is_valid), with a warning", async () => {
+    const r = await run(ANNO(`      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }`), { input: { "annotations/m.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC) } }, {
+      selection: { imports: ["annotations"], metadata: ["annotation"] },
+      dryRun: false,
+    });
+    expect(r.summary.failures).toEqual([]);
+    expect(existsSync(join(r.dir, "out", VS, "Annotations"))).toBe(false);
+  });
+});
+
+describe("instance segmentation masks (reference 6.3 item 13)", () => {
+  it("uint16 labels, image-label metadata, object_count = distinct labels; nearest-neighbour rescale", async () => {
+    const labels = [0, 5, 5, 0, 7, 7, 0, 300];
+    for (const rescale of [false, true]) {
+      const r = await run(ANNO(`      - InstanceSegmentationMask: { file_format: mrc, glob_string: annotations/inst.mrc, rescale: ${rescale} }`), { input: { "annotations/inst.mrc": await mrc({ z: 2, y: 2, x: 2 }, labels) } }, {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      });
+      expect(r.summary.failures).toEqual([]);
+      const base = join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_instancesegmentationmask");
+      const got = python(maskCheck(base));
+      expect(got.mode).toBe(6);
+      expect(got.dtype).toBe("uint16");
+      expect(got.attrs.multiscales[0].metadata["image-label"]).toEqual({ version: "0.4", colors: [{ "label-value": 5 }, { "label-value": 7 }, { "label-value": 300 }] });
+      const want = python(
+        `import json, numpy as np; from scipy.ndimage import zoom; a = np.array(${JSON.stringify(labels)}, np.float32).reshape(2,2,2); print(json.dumps((zoom(a, (2,2,2), order=0) if ${rescale ? "True" : "False"} else a).astype(np.uint16).tolist()))`,
+      );
+      expect(got.data).toEqual(want);
+      const md = JSON.parse(readFileSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0.json"), "utf8"));
+      expect(md.object_count).toBe(3);
+      expect(md.files.map((f: { shape: string; format: string }) => `${f.shape}/${f.format}`)).toEqual(["InstanceSegmentationMask/zarr", "InstanceSegmentationMask/mrc"]);
+    }
+  });
+});
+
+describe("annotation metadata, ids and captions (reference 6.3 items 14, 15, 16)", () => {
+  const captions = {
+    "annotations/global_caption.json": JSON.stringify({ captions: [{ text: "a" }, { text: "b" }, { text: "c" }], extra: "kept" }),
+    "annotations/annotation_caption.json": JSON.stringify({ objects: [1, 2, 3, 4, 5].map((i) => ({ id: i })) }),
+  };
+
+  it("several sources share one folder and one metadata file; captions are copied verbatim", async () => {
+    const r = await run(
+      ANNO(
+        [
+          "      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc }",
+          "      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }",
+          "      - AnnotationCaption: { file_format: saber, glob_string: annotations/annotation_caption.json, companion_shape: InstanceSegmentation }",
+        ].join("\n"),
+      ),
+      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), ...captions } },
+      { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
+    );
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", VS, "Annotations", "100");
+    expect(readdirSync(dir).sort()).toEqual([
+      "some_protein-1.0.json",
+      "some_protein-1.0_globalcaption.json",
+      "some_protein-1.0_instancesegmentation_caption.json",
+      "some_protein-1.0_segmentationmask.mrc",
+      "some_protein-1.0_segmentationmask.zarr",
+    ]);
+    expect(readFileSync(join(dir, "some_protein-1.0_globalcaption.json"), "utf8")).toBe(captions["annotations/global_caption.json"]);
+    const md = JSON.parse(readFileSync(join(dir, "some_protein-1.0.json"), "utf8"));
+    expect(md.deposition_id).toBe("1");
+    expect(md.object_count).toBe(5);
+    expect(md.alignment_metadata_path).toBe("10001/TS_1/Alignments/100/alignment_metadata.json");
+    expect(md.annotation_object).toEqual({ id: "GO:0001234", name: "some protein", description: "some protein" });
+    expect(md.files.map((f: { format: string; shape: string }) => `${f.shape}/${f.format}`)).toEqual([
+      "SegmentationMask/zarr",
+      "SegmentationMask/mrc",
+      "GlobalCaption/json",
+      "AnnotationCaption/json",
+    ]);
+    expect(md.files.every((f: { is_visualization_default: boolean }) => f.is_visualization_default === false)).toBe(true);
+    // metadata keys: the config's, then what the importer adds, as the reference merges them
+    expect(Object.keys(md).slice(-5)).toEqual(["object_count", "files", "alignment_metadata_path", "deposition_id", "last_updated_at"]);
+  });
+
+  it("half-written folders of an interrupted run are removed before ids are seeded; complete ones keep their ids", async () => {
+    const existing = (ingest: string) => JSON.stringify({ annotation_ingest_id: ingest, deposition_id: "1", alignment_metadata_path: "10001/TS_1/Alignments/100/alignment_metadata.json" });
+    const r = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"), {
+      input: captions,
+      output: {
+        [`${VS}/Annotations/100/other-1.0.json`]: existing("other-1"),
+        [`${VS}/Annotations/125/another-2.json`]: existing("another-2"),
+        [`${VS}/Annotations/125/broken.zarr/.zattrs`]: "{",
+        [`${VS}/Annotations/123/some_protein-1.0_point.ndjson`]: '{"type":"point"}\n',
+        [`${VS}/Annotations/123/weird[1].ndjson`]: "",
+        [`${VS}/Annotations/notanid/x.json`]: "{}",
+      },
+    }, { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false });
+    expect(r.summary.failures).toEqual([]);
+    const root = join(r.dir, "out", VS, "Annotations");
+    expect(readdirSync(root).sort()).toEqual(["100", "125", "126", "notanid"]);
+    expect(existsSync(join(root, "125", "broken.zarr", ".zattrs"))).toBe(true);
+    expect(readdirSync(join(root, "126")).sort()).toEqual(["some_protein-1.0.json", "some_protein-1.0_globalcaption.json"]);
+    // a second run finds its own annotation again (same ingest id): id 126 is reused
+    const again = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"), { input: captions, output: Object.fromEntries(
+      [["126/some_protein-1.0.json", readFileSync(join(root, "126", "some_protein-1.0.json"), "utf8")], ["100/other-1.0.json", existing("other-1")]].map(([k, v]) => [`${VS}/Annotations/${k}`, v!]),
+    ) }, { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false });
+    expect(readdirSync(join(again.dir, "out", VS, "Annotations")).sort()).toEqual(["100", "126"]);
+  });
+
+  it("a shape with a file format it does not read fails that source alone, naming the format", async () => {
+    const r = await run(
+      ANNO(["      - Point: { file_format: tsv, glob_string: annotations/p.tsv }", "      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"].join("\n")),
+      { input: { "annotations/p.tsv": "1\t2\t3\n", ...captions } },
+      { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
+    );
+    expect(r.summary.failures).toHaveLength(1);
+    expect(r.summary.failures[0]!.message).toMatch(/Point: invalid file format "tsv"/);
+    expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_globalcaption.json"))).toBe(true);
+    // its annotation's metadata is not written over a missing output
+    expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0.json"))).toBe(false);
+  });
+
+  it("a caption file that is not JSON is refused, naming the file, and nothing is written for it", async () => {
+    const r = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/bad.json }"), { input: { "annotations/bad.json": "{ not json" } }, {
+      selection: { imports: ["annotations"], metadata: ["annotation"] },
+      dryRun: false,
+    });
+    expect(r.summary.failures).toHaveLength(1);
+    expect(r.summary.failures[0]!.message).toMatch(/annotations\/bad\.json: not a JSON caption file/);
+    expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_globalcaption.json"))).toBe(false);
+  });
+});
+
+describe("triangular meshes (reference 6.3 item 15)", () => {
+  // a tetrahedron as OBJ and as ASCII STL (three vertices per facet, welded on load)
+  const V = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  const F = [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]];
+  const obj = V.map((v) => `v ${v.join(" ")}`).join("\n") + "\n" + F.map((f) => `f ${f.map((i) => i + 1).join(" ")}`).join("\n") + "\n";
+  const stl = `solid t\n${F.map((f) => `facet normal 0 0 0\n outer loop\n${f.map((i) => `  vertex ${V[i]!.join(" ")}`).join("\n")}\n endloop\nendfacet`).join("\n")}\nendsolid t\n`;
+
+  it("obj and stl become the same scaled GLB; object_count 1", async () => {
+    const out: Buffer[] = [];
+    for (const [fmt, body] of [["obj", obj], ["stl", stl]] as const) {
+      const r = await run(ANNO(`      - TriangularMesh: { file_format: ${fmt}, glob_string: annotations/mesh.${fmt}, scale_factor: 2.0 }`), { input: { [`annotations/mesh.${fmt}`]: body } }, {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      });
+      expect(r.summary.failures).toEqual([]);
+      const dir = join(r.dir, "out", VS, "Annotations", "100");
+      out.push(readFileSync(join(dir, "some_protein-1.0_triangularmesh.glb")));
+      const md = JSON.parse(readFileSync(join(dir, "some_protein-1.0.json"), "utf8"));
+      expect(md.object_count).toBe(1);
+      expect(md.files).toEqual([{ format: "glb", path: `${VS}/Annotations/100/some_protein-1.0_triangularmesh.glb`, shape: "TriangularMesh", is_visualization_default: false }]);
+    }
+    expect(out[0]!.equals(out[1]!)).toBe(true);
+    const glb = out[0]!;
+    expect(glb.readUInt32LE(0)).toBe(0x46546c67); // "glTF"
+    const json = JSON.parse(glb.subarray(20, 20 + glb.readUInt32LE(12)).toString("utf8"));
+    const pos = json.accessors[json.meshes[0].primitives[0].attributes.POSITION];
+    expect(pos.count).toBe(4);
+    expect(pos.max).toEqual([2, 2, 2]);
+  });
+
+  it("a malformed obj fails that source naming the file and line", async () => {
+    const r = await run(ANNO("      - TriangularMesh: { file_format: obj, glob_string: annotations/bad.obj }"), { input: { "annotations/bad.obj": "v 0 0 0\nv 1 x 0\n" } }, {
+      selection: { imports: ["annotations"], metadata: ["annotation"] },
+      dryRun: false,
+    });
+    expect(r.summary.failures).toHaveLength(1);
+    expect(r.summary.failures[0]!.message).toMatch(/bad\.obj.*2/);
+    expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_triangularmesh.glb"))).toBe(false);
+  });
+});
+
+
+describe("points, oriented points and instance points (reference 6.3 items 9, 10, 11, 14)", () => {
+  const opts = { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false } as const;
+  const dir = (r: { dir: string }) => join(r.dir, "out", VS, "Annotations", "100");
+
+  it("csv points become the reference's ndjson lines byte for byte; object_count 3", async () => {
+    const r = await run(ANNO("      - Point: { file_format: csv, glob_string: annotations/points.csv }"), { input: { "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n" } }, opts);
+    expect(r.summary.failures).toEqual([]);
+    expect(readFileSync(join(dir(r), "some_protein-1.0_point.ndjson"), "utf8")).toBe(
+      [
+        '{"type": "point", "location": {"x": 1.0, "y": 2.0, "z": 3.0}}',
+        '{"type": "point", "location": {"x": 2.0, "y": 2.0, "z": 2.0}}',
+        '{"type": "point", "location": {"x": 0.0, "y": 3.0, "z": 0.0}}',
+      ].join("\n"),
+    );
+    const md = JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8"));
+    expect(md.object_count).toBe(3);
+    expect(md.files).toEqual([{ format: "ndjson", path: `${VS}/Annotations/100/some_protein-1.0_point.ndjson`, shape: "Point", is_visualization_default: false }]);
+  });
+
+  it("tab-delimited with binning 2 halves the coordinates; columns zyx swaps them", async () => {
+    const r = await run(
+      ANNO("      - Point: { file_format: csv, glob_string: annotations/points.tsv, delimiter: \"\\t\", binning: 2, columns: zyx }"),
+      { input: { "annotations/points.tsv": "1\t2\t3\n2\t2\t2\n0\t3\t0\n" } },
+      opts,
+    );
+    expect(r.summary.failures).toEqual([]);
+    const lines = readFileSync(join(dir(r), "some_protein-1.0_point.ndjson"), "utf8").split("\n").map((l) => JSON.parse(l).location);
+    expect(lines).toEqual([{ x: 1.5, y: 1, z: 0.5 }, { x: 1, y: 1, z: 1 }, { x: 0, y: 1.5, z: 0 }]);
+  });
+
+  it("SegmentationMask + Point under one annotation: one metadata file with formats zarr, mrc, ndjson and object_count 3 (item 14)", async () => {
+    const r = await run(
+      ANNO(["      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
+      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n" } },
+      opts,
+    );
+    expect(r.summary.failures).toEqual([]);
+    expect(readdirSync(dir(r)).sort()).toEqual(["some_protein-1.0.json", "some_protein-1.0_point.ndjson", "some_protein-1.0_segmentationmask.mrc", "some_protein-1.0_segmentationmask.zarr"]);
+    const md = JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8"));
+    expect(md.files.map((f: { format: string }) => f.format)).toEqual(["zarr", "mrc", "ndjson"]);
+    expect(md.object_count).toBe(3);
+    expect(md.deposition_id).toBe("1");
+  });
+
+  it("RELION 3 oriented points filtered by a templated filter_value, binning 4: locations and rotations (item 10)", async () => {
+    const star = [
+      "data_", "", "loop_", "_rlnMicrographName #1", "_rlnCoordinateX #2", "_rlnCoordinateY #3", "_rlnCoordinateZ #4",
+      "_rlnAngleRot #5", "_rlnAngleTilt #6", "_rlnAnglePsi #7", "_rlnOriginX #8", "_rlnOriginY #9", "_rlnOriginZ #10",
+      "TS_1.tomostar 4.0 8.0 12.0 90 45 180 -1.2 -2.4 -3.2",
+      "TS_1.tomostar 4.0 4.0 4.0 -45 90 120 3.2 2.4 1.2",
+      "TS_2.tomostar 6.0 4.0 2.0 0 90 0 -1.0 -2.0 -3.0",
+      "",
+    ].join("\n");
+    const r = await run(
+      ANNO("      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/particles.star, binning: 4, filter_value: \"{run_name}.tomostar\", order: xyz }"),
+      { input: { "annotations/particles.star": star } },
+      opts,
+    );
+    expect(r.summary.failures).toEqual([]);
+    const lines = readFileSync(join(dir(r), "some_protein-1.0_orientedpoint.ndjson"), "utf8").split("\n");
+    expect(lines).toHaveLength(2);
+    const recs = lines.map((l) => JSON.parse(l));
+    expect(recs.map((p) => p.type)).toEqual(["orientedPoint", "orientedPoint"]);
+    const loc = recs.map((p) => [p.location.x, p.location.y, p.location.z]);
+    [[1.3, 2.6, 3.8], [0.2, 0.4, 0.7]].forEach((want, i) => want.forEach((v, k) => expect(loc[i]![k]).toBeCloseTo(v, 12)));
+    // RELION ZYZ (rot, tilt, psi) inverted, as scipy computes it (independent check)
+    const want = python(`
+import json
+from scipy.spatial.transform import Rotation as R
+print(json.dumps([R.from_euler("ZYZ", a, degrees=True).inv().as_matrix().tolist() for a in ([90,45,180],[-45,90,120])]))`);
+    recs.forEach((p, i) => p.xyz_rotation_matrix.forEach((row: number[], a: number) => row.forEach((v, b) => expect(v).toBeCloseTo(want[i][a][b], 12))));
+    const md = JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8"));
+    expect(md.object_count).toBe(2);
+  });
+
+  it("tardis instance points: instance ids kept, binning 2, object_count = distinct instances (item 11)", async () => {
+    const r = await run(
+      ANNO("      - InstanceSegmentation: { file_format: tardis, glob_string: annotations/tardis.csv, binning: 2 }"),
+      { input: { "annotations/tardis.csv": "IDs,X [A],Y [A],Z [A]\n0,4,8,12\n0,4,4,4\n1,6,4,2\n1,0,6,0\n1,8,4,2\n2,3,2,1\n" } },
+      opts,
+    );
+    expect(r.summary.failures).toEqual([]);
+    const text = readFileSync(join(dir(r), "some_protein-1.0_instancesegmentation.ndjson"), "utf8");
+    expect(text.split("\n")[0]).toBe('{"type": "instancePoint", "location": {"x": 2.0, "y": 4.0, "z": 6.0}, "instance_id": 0}');
+    expect(text.split("\n").map((l) => JSON.parse(l).instance_id)).toEqual([0, 0, 1, 1, 1, 2]);
+    expect(JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8")).object_count).toBe(3);
+  });
+
+  it("a malformed csv fails naming the file and line; the other annotation still imports", async () => {
+    const other = METADATA.replace("annotation_ingest_id: some-protein-1", "annotation_ingest_id: other-1").replace(/name: some protein, description: some protein/, "name: other, description: other");
+    const r = await run(
+      `${ALIGNMENT}
+annotations:
+  - metadata:${METADATA}
+    sources:
+      - Point: { file_format: csv, glob_string: annotations/bad.csv }
+  - metadata:${other}
+    sources:
+      - Point: { file_format: csv, glob_string: annotations/good.csv }
+`,
+      { input: { "annotations/bad.csv": "1,2,3\n4,x,6\n", "annotations/good.csv": "1,2,3\n" } },
+      opts,
+    );
+    expect(r.summary.failures).toHaveLength(1);
+    expect(r.summary.failures[0]!.message).toMatch(/annotations\/bad\.csv: line 2/);
+    const root = join(r.dir, "out", VS, "Annotations");
+    const all = readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`)).sort();
+    expect(all.filter((f) => f.includes("some_protein"))).toEqual([]);
+    expect(all.filter((f) => f.includes("other"))).toHaveLength(2);
+  });
+});
