@@ -393,3 +393,134 @@ annotations:
     expect(all.filter((f) => f.includes("other"))).toHaveLength(2);
   });
 });
+
+describe("visualization: neuroglancer config per tomogram and precomputed point annotations", () => {
+  const ALIGN = "10001/TS_1/Alignments/100/alignment_metadata.json";
+  const tomogram = async () => {
+    const data = Array.from({ length: 8 * 6 * 4 }, (_, i) => Math.sin(i) * 10 + 3);
+    return {
+      [`${VS}/Tomograms/100/TS_1.mrc`]: await mrc({ z: 4, y: 6, x: 8 }, data),
+      [`${VS}/Tomograms/100/tomogram_metadata.json`]: JSON.stringify({
+        size: { x: 8, y: 6, z: 4 },
+        omezarr_dir: `${VS}/Tomograms/100/TS_1.zarr`,
+        mrc_file: `${VS}/Tomograms/100/TS_1.mrc`,
+        voxel_spacing: 10.0,
+        alignment_metadata_path: ALIGN,
+      }),
+    };
+  };
+  const sel = { selection: { imports: ["annotations", "annotation_viz", "viz_config"], metadata: ["annotation"] }, dryRun: false, settings: { httpsPrefix: "https://files.example.org" } } as const;
+
+  it("writes {tomo_id}-neuroglancer_config.json with the image and one layer per annotation file, and precomputes the points", async () => {
+    const r = await run(
+      ANNO(["      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc, is_visualization_default: true }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
+      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n" }, output: await tomogram() },
+      sel,
+    );
+    expect(r.summary.failures).toEqual([]);
+    const ng = join(r.dir, "out", VS, "NeuroglancerPrecompute");
+    const state = JSON.parse(readFileSync(join(ng, "100-neuroglancer_config.json"), "utf8"));
+    expect(state.deposition_id).toBe("1");
+    expect(typeof state.last_updated_at).toBe("number");
+    expect(state.dimensions).toEqual({ x: [1e-9, "m"], y: [1e-9, "m"], z: [1e-9, "m"] });
+    expect(state.layout).toBe("4panel");
+    expect(state.position).toEqual([4, 3, 2]);
+    expect(state.layers.map((l: { type: string; name: string }) => `${l.type}:${l.name}`)).toEqual(["image:TS_1", "segmentation:100 some protein segmentation", "annotation:100 some protein point"]);
+    const [image, seg, points] = state.layers;
+    expect(image.source.url).toBe(`zarr://https://files.example.org/${VS}/Tomograms/100/TS_1.zarr`);
+    expect(Object.keys(image).filter((k) => k.startsWith("_"))).toEqual([]);
+    // contrast limits: the generator's fallback, mean ± 3 rms from the MRC header (read by mrcfile)
+    const h = python(`
+import json, mrcfile
+m = mrcfile.open(${JSON.stringify(join(r.dir, "out", VS, "Tomograms", "100", "TS_1.mrc"))})
+print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
+    const [lo, hi] = image.shaderControls.contrast.range;
+    expect(lo).toBeCloseTo(h[0] - 3 * h[1], 4);
+    expect(hi).toBeCloseTo(h[0] + 3 * h[1], 4);
+    expect(seg.source.url).toBe(`precomputed://https://files.example.org/${VS}/NeuroglancerPrecompute/100-some_protein-1.0_segmentationmask`);
+    expect(seg.visible).toBe(true);
+    expect(points.source.url).toBe(`precomputed://https://files.example.org/${VS}/NeuroglancerPrecompute/100-some_protein-1.0_point`);
+    expect(points.visible).toBe(false);
+    expect(points.shaderControls.color).toMatch(/^#[0-9a-f]{6}$/);
+    expect(points.shaderControls.color).not.toBe(seg.segmentDefaultColor);
+
+    // the point precompute: info + one spatial chunk + by_id, decoded here from the spec's layout
+    const pre = join(ng, "100-some_protein-1.0_point");
+    const info = JSON.parse(readFileSync(join(pre, "info"), "utf8"));
+    expect(info["@type"]).toBe("neuroglancer_annotations_v1");
+    expect(info.annotation_type).toBe("point");
+    expect(info.dimensions.x).toEqual([1e-9, "m"]);
+    expect(info.lower_bound).toEqual([0, 2, 0]);
+    expect(info.upper_bound).toEqual([2, 3, 3]);
+    expect(readdirSync(join(pre, "by_id")).sort()).toEqual(["0", "1", "2"]);
+    const chunk = readFileSync(join(pre, "spatial0", "0_0_0"));
+    expect(chunk.readBigUInt64LE(0)).toBe(3n);
+    const recordSize = (chunk.length - 8 - 3 * 8) / 3;
+    const xyz = [0, 1, 2].map((i) => [0, 1, 2].map((d) => chunk.readFloatLE(8 + i * recordSize + d * 4)));
+    expect(xyz).toEqual([[1, 2, 3], [2, 2, 2], [0, 3, 0]]);
+    expect([0, 1, 2].map((i) => chunk.readBigUInt64LE(8 + 3 * recordSize + i * 8))).toEqual([0n, 1n, 2n]);
+    // the mask as precomputed segmentation: info as upstream's json.dump(indent=4), one chunk of one 64³ block
+    const segDir = join(ng, "100-some_protein-1.0_segmentationmask");
+    expect(readdirSync(join(segDir, "data"))).toEqual(["0-4_0-4_0-4"]);
+    const segInfo = readFileSync(join(segDir, "info"), "utf8");
+    expect(JSON.parse(segInfo)).toEqual({
+      "@type": "neuroglancer_multiscale_volume",
+      data_type: "uint32",
+      num_channels: 1,
+      scales: [{ chunk_sizes: [[4, 4, 4]], encoding: "compressed_segmentation", compressed_segmentation_block_size: [64, 64, 64], resolution: [1, 1, 1], key: "data", size: [4, 4, 4] }],
+      type: "segmentation",
+    });
+    expect(segInfo).toContain('"resolution": [\n                1.0,');
+    const words = new Uint32Array(new Uint8Array(readFileSync(join(segDir, "data", "0-4_0-4_0-4"))).buffer);
+    expect(words[0]).toBe(1);
+    const ch = words.subarray(1);
+    const [tableAt, bits, valuesAt] = [ch[0]! & 0xffffff, ch[0]! >>> 24, ch[1]!];
+    expect(bits).toBe(1);
+    expect([ch[tableAt], ch[tableAt + 1]]).toEqual([0, 1]);
+    for (let z = 0; z < 4; z++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
+      const i = (z * 64 + y) * 64 + x;
+      const bit = (ch[valuesAt + (i >>> 5)]! >>> (i & 31)) & 1;
+      expect(ch[tableAt + bit]).toBe(SEMANTIC[(z * 4 + y) * 4 + x] === 1 ? 1 : 0);
+    }
+  });
+
+  it("oriented points carry their rotation matrices; reruns give identical bytes", async () => {
+    const star = ["data_", "", "loop_", "_rlnCoordinateX #1", "_rlnCoordinateY #2", "_rlnCoordinateZ #3", "_rlnAngleRot #4", "_rlnAngleTilt #5", "_rlnAnglePsi #6", "1 2 3 90 45 180", "4 5 6 0 0 0", ""].join("\n");
+    const cfg = ANNO("      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/p.star, is_visualization_default: true }");
+    const fx = async () => ({ input: { "annotations/p.star": star }, output: await tomogram() });
+    const a = await run(cfg, await fx(), sel);
+    const b = await run(cfg, await fx(), sel);
+    expect(a.summary.failures).toEqual([]);
+    const pre = (r: { dir: string }) => join(r.dir, "out", VS, "NeuroglancerPrecompute", "100-some_protein-1.0_orientedpoint");
+    const info = JSON.parse(readFileSync(join(pre(a), "info"), "utf8"));
+    expect(info.properties.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(["rot_mat_0_0", "rot_mat_2_2"]));
+    for (const f of ["info", "spatial0/0_0_0", "by_id/0", "by_id/1"]) expect(readFileSync(join(pre(a), f)).equals(readFileSync(join(pre(b), f)))).toBe(true);
+    // the identity rotation of the second point is in its by_id record (float32 rot_mat values after the geometry)
+    const lines = readFileSync(join(a.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"), "utf8").split("\n").map((l) => JSON.parse(l));
+    const rec = readFileSync(join(pre(a), "by_id", "1"));
+    const floats = Array.from({ length: rec.length / 4 }, (_, i) => rec.readFloatLE(i * 4));
+    expect(floats.slice(0, 3)).toEqual([4, 5, 6]);
+    const order = info.properties.filter((p: { type: string }) => p.type === "float32").map((p: { id: string }) => p.id);
+    const m = lines[1].xyz_rotation_matrix as number[][];
+    for (const [k, id] of order.entries()) {
+      const hit = /^rot_mat_(\d)_(\d)$/.exec(id);
+      if (hit) expect(floats[3 + k]).toBeCloseTo(m[Number(hit[1])]![Number(hit[2])]!, 6);
+    }
+    const state = JSON.parse(readFileSync(join(a.dir, "out", VS, "NeuroglancerPrecompute", "100-neuroglancer_config.json"), "utf8"));
+    expect(state.layers[1].name).toBe("100 some protein orientedpoint");
+    expect(state.layers[1].visible).toBe(true);
+  });
+
+  it("no tomogram in the voxel spacing: no config; an annotation on another alignment is not listed", async () => {
+    const none = await run(ANNO("      - Point: { file_format: csv, glob_string: annotations/points.csv }"), { input: { "annotations/points.csv": "1,2,3\n" } }, sel);
+    expect(none.summary.failures).toEqual([]);
+    expect(existsSync(join(none.dir, "out", VS, "NeuroglancerPrecompute", "100-neuroglancer_config.json"))).toBe(false);
+    const out = await tomogram();
+    const md = JSON.parse(out[`${VS}/Tomograms/100/tomogram_metadata.json`] as string);
+    out[`${VS}/Tomograms/100/tomogram_metadata.json`] = JSON.stringify({ ...md, alignment_metadata_path: "10001/TS_1/Alignments/101/alignment_metadata.json" });
+    const other = await run(ANNO("      - Point: { file_format: csv, glob_string: annotations/points.csv }"), { input: { "annotations/points.csv": "1,2,3\n" }, output: out }, sel);
+    expect(other.summary.failures).toEqual([]);
+    const state = JSON.parse(readFileSync(join(other.dir, "out", VS, "NeuroglancerPrecompute", "100-neuroglancer_config.json"), "utf8"));
+    expect(state.layers.map((l: { name: string }) => l.name)).toEqual(["TS_1"]);
+  });
+});

@@ -62,6 +62,11 @@ export class OutputStore {
     return st !== undefined && (st.kind === "dir" || st.size === entry.size);
   }
 
+  /** The fingerprint the manifest recorded for `key` (what it was made from), if any. */
+  recordedFingerprint(key: string): string | undefined {
+    return this.options.manifest?.get(safeKey(key))?.fingerprint;
+  }
+
   /** Records that `key` now holds what `fp` describes (after the importer wrote it itself). */
   async remember(key: string, fp: string, size: number): Promise<void> {
     const m = this.options.manifest;

@@ -1,3 +1,4 @@
 export * from "./annotations.js";
 export * from "./colors.js";
 export * from "./state.js";
+export * from "./segmentation.js";

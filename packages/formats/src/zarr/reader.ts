@@ -412,7 +412,8 @@ class ZarrV2Source implements OmeZarrSource {
     if (nblocks > 0) {
       const raw = await getRange(key, 16, 16 + 4 * nblocks);
       if (raw === undefined || raw.length < 4 * nblocks) throw new ZarrReadError(file, "chunk", `the Blosc block table is cut short (truncated or corrupt chunk?)`);
-      bstarts = new Int32Array(raw.slice().buffer);
+      // a copy of exactly the table: a Node Buffer's slice() is a view into a shared pool
+      bstarts = new Int32Array(Uint8Array.prototype.slice.call(raw, 0, 4 * nblocks).buffer);
       if (!HOST_LITTLE_ENDIAN) swapInPlace(new Uint8Array(bstarts.buffer), 4);
     }
     const entry = { header: header.slice(), bstarts, memcpyed, blocksize, nblocks };

@@ -8,23 +8,27 @@
  *   (formats/neuroglancer). `deposition_id` and `last_updated_at` are added, as the reference does.
  * - `annotation_viz`: points, oriented points and instance points as Neuroglancer precomputed
  *   annotations in `{vs}/NeuroglancerPrecompute/{anno_id}-{object}-{version}_{shape}/`.
- *   Masks (precomputed segmentation), meshes and oriented-point meshes are not precomputed yet:
- *   such sources are reported with a warning and nothing is written for them.
+ *   Segmentation masks become precomputed segmentation (compressed_segmentation, no meshes).
+ *   Instance masks, meshes and oriented-point meshes are not precomputed yet: such sources are
+ *   reported with a warning and nothing is written for them.
  */
-import { IngestError, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
+import { fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
 import {
   buildNeuroglancerState,
   colorFromSeed,
   colorSeed,
+  encodeCompressedSegmentation,
   encodePrecomputedAnnotations,
   parseMrcHeader,
   PrecomputedAnnotationError,
+  segmentationInfo,
   type AnnotationInput,
   type AnnotationPoint,
 } from "@ingestkit/formats";
 import { annotationFilePrefix, sourceOf } from "./annotation.js";
 import { handlerFor } from "./annotation-shapes.js";
 import { writeMetadata } from "./metadata.js";
+import { openVolume } from "./volume-io.js";
 
 const POINT_SHAPES = new Set(["Point", "OrientedPoint", "InstanceSegmentation"]);
 const CAPTION = /caption\.json$/;
@@ -110,15 +114,16 @@ export const annotationVizImporter: Importer = {
     const anno: EntityItem = ctx.item.require("annotation");
     const source = sourceOf({ item: anno });
     const handler = handlerFor(source, anno.entityPath);
-    if (!POINT_SHAPES.has(handler.shape)) {
-      if (["SegmentationMask", "InstanceSegmentationMask", "TriangularMesh"].includes(handler.shape)) {
-        ctx.run.log.warn(`${anno.entityPath}: no Neuroglancer precompute for ${handler.shape} yet (only points are precomputed); the neuroglancer config still lists it`);
-      }
-      return;
-    }
     const md = anno.entry.metadata ?? {};
     const name = annotationFilePrefix(md, anno.entityPath);
     const shape = handler.shape.toLowerCase();
+    if (handler.shape === "SegmentationMask") return precomputeMask(ctx, anno, name);
+    if (!POINT_SHAPES.has(handler.shape)) {
+      if (["InstanceSegmentationMask", "TriangularMesh"].includes(handler.shape)) {
+        ctx.run.log.warn(`${anno.entityPath}: no Neuroglancer precompute for ${handler.shape} yet (points and segmentation masks are precomputed)`);
+      }
+      return;
+    }
     const ndjson = `${ctx.outputDir(anno.type)}/${name}_${shape}.ndjson`;
     if ((await ctx.output.stat(ndjson))?.kind !== "file") {
       ctx.run.log.warn(`${anno.entityPath}: no precompute: ${ctx.run.outputLocation(ndjson)} is not written (import the annotations first)`);
@@ -167,4 +172,51 @@ async function depositionOf(ctx: ItemContext, anno: EntityItem, name: string): P
   const key = `${ctx.outputDir(anno.type)}/${name}.json`;
   if ((await ctx.output.stat(key))?.kind !== "file") return null;
   return (await readJson(ctx, key)).deposition_id ?? null;
+}
+
+/**
+ * A segmentation mask as precomputed segmentation `{anno_id}-{object}-{version}_segmentationmask/`
+ * from its standardized OME-Zarr (as upstream), else its MRC; skipped when the mask is unchanged.
+ */
+async function precomputeMask(ctx: ItemContext, anno: EntityItem, name: string): Promise<void> {
+  const base = `${ctx.outputDir(anno.type)}/${name}_segmentationmask`;
+  const zarr = await ctx.output.stat(`${base}.zarr/0/.zarray`);
+  const key = zarr ? `${base}.zarr` : `${base}.mrc`;
+  const st = zarr ?? (await ctx.output.stat(key));
+  if (!st) {
+    ctx.run.log.warn(`${anno.entityPath}: no precompute: ${ctx.run.outputLocation(key)} is not written (import the annotations first)`);
+    return;
+  }
+  const vs = ctx.item.require("voxel_spacing");
+  const resolutionNm = Number(vs.name) * 0.1;
+  const out = `${ctx.outputDir()}/${anno.id}-${name}_segmentationmask`;
+  // what the mask was made from (its manifest entry), else its stat: an S3 .zarray's etag does not change with the voxels
+  const made = ctx.output.recordedFingerprint(key) ?? [st.size, st.mtimeMs ?? null, st.etag ?? null];
+  const fp = fingerprint("ng-segmentation", key, made, resolutionNm);
+  if (await ctx.output.upToDate(`${out}/info`, fp)) {
+    ctx.output.noteUnwritten(`${out}/info`, true);
+    return;
+  }
+  if (ctx.run.dryRun) {
+    ctx.output.noteUnwritten(`${out}/info`, false);
+    return;
+  }
+  const reader = await openVolume(ctx.output.view, key, ctx.run.outputLocation(key));
+  try {
+    const written = new Set<string>();
+    for await (const f of encodeCompressedSegmentation(reader, { resolutionNm })) {
+      await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record);
+      written.add(f.path.slice("data/".length));
+    }
+    // chunks of an earlier, differently shaped mask would be read as this one's
+    if ((await ctx.output.stat(`${out}/data`))?.kind === "dir") {
+      for (const f of (await ctx.output.list(`${out}/data`)).files) if (!written.has(f)) await ctx.output.delete(`${out}/data/${f}`);
+    }
+    const info = segmentationInfo(reader.shape, { resolutionNm });
+    const scale = (info.scales as Array<Record<string, unknown>>)[0]!;
+    scale.resolution = (scale.resolution as number[]).map((v) => new PyFloat(v));
+    await ctx.output.writeBytes(`${out}/info`, python.pyJsonDumps(info, 4), ctx.record, "json", fp);
+  } finally {
+    await reader.close();
+  }
 }
