@@ -524,3 +524,17 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
     expect(state.layers.map((l: { name: string }) => l.name)).toEqual(["TS_1"]);
   });
 });
+
+describe("point option templates", () => {
+  it("a filter_value or mesh_source_path naming an unknown template variable fails that source, naming the option", async () => {
+    for (const opt of ['filter_value: "{no_such_var}.tomostar"', 'mesh_source_path: "meshes/{no_such_var}.glb"']) {
+      const r = await run(ANNO(`      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/p.star, ${opt} }`), { input: { "annotations/p.star": "data_\n\nloop_\n_rlnCoordinateX #1\n_rlnCoordinateY #2\n_rlnCoordinateZ #3\n1 2 3\n" } }, {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      });
+      expect(r.summary.failures).toHaveLength(1);
+      expect(r.summary.failures[0]!.message).toContain(`OrientedPoint.${opt.split(":")[0]}`);
+      expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"))).toBe(false);
+    }
+  });
+});

@@ -28,12 +28,17 @@ function binningOption(s: AnnotationSource, entityPath: string): number | null {
 }
 
 function filterValue(ctx: ItemContext, s: AnnotationSource): string | null {
-  const v = s.options.filter_value;
+  return templated(ctx, s, "filter_value");
+}
+
+/** A source option the reference formats with the item's template variables. */
+function templated(ctx: ItemContext, s: AnnotationSource, key: string): string | null {
+  const v = s.options[key];
   if (v === undefined || v === null || v === "") return null;
   try {
     return pyFormat(String(v), ctx.item.globVars());
   } catch (err) {
-    throw new IngestError("TEMPLATE_UNDEFINED", `${s.shape}.filter_value ${JSON.stringify(v)}: ${(err as Error).message}`, { entityPath: ctx.item.entityPath });
+    throw new IngestError("TEMPLATE_UNDEFINED", `${s.shape}.${key} ${JSON.stringify(v)}: ${(err as Error).message}`, { entityPath: ctx.item.entityPath });
   }
 }
 
@@ -52,6 +57,9 @@ export async function convertPoints(ctx: ItemContext, shape: PointShape, s: Anno
     binning: binningOption(s, entityPath),
     filterValue: filterValue(ctx, s),
   };
+  // the oriented-mesh GLB placed at each point (used by the oriented-mesh precompute, not built
+  // yet): its template must still expand, so a config error shows now rather than later
+  if (shape === "OrientedPoint") templated(ctx, s, "mesh_source_path");
   const bytes = await sourceStorage(ctx).read(from);
   let text: string;
   try {

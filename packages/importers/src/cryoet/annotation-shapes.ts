@@ -3,7 +3,7 @@
  * (int8 binary or uint16 labels), meshes as GLB, captions copied verbatim; the `files[]` entries
  * the annotation metadata lists, and the object count read back from the written outputs.
  */
-import { IngestError, pyFormat, type ItemContext } from "@ingestkit/core";
+import { IngestError, type ItemContext } from "@ingestkit/core";
 import { binaryMaskSource, instanceMaskSource, maskHasLabel, type VolumeShape } from "@ingestkit/formats";
 import type { AnnotationShapeKey, AnnotationSource } from "./annotation-finders.js";
 import { annotationVolumeShape } from "./annotation-rescale.js";
@@ -47,17 +47,6 @@ function numberOption(s: AnnotationSource, key: string, entityPath: string): num
   const n = typeof v === "number" ? v : typeof v === "object" && v !== null && "value" in v ? Number((v as { value: unknown }).value) : Number(v);
   if (!Number.isFinite(n)) throw new IngestError("CONFIG_SCHEMA", `${s.shape}.${key} must be a number, got ${JSON.stringify(v)}`, { entityPath });
   return n;
-}
-
-/** A source option that the reference formats with the item's template variables (`filter_value`, `mesh_source_path`). */
-export function templatedOption(ctx: ItemContext, s: AnnotationSource, key: string): string | undefined {
-  const v = s.options[key];
-  if (v === undefined || v === null || v === "") return undefined;
-  try {
-    return pyFormat(String(v), ctx.item.globVars());
-  } catch (err) {
-    throw new IngestError("TEMPLATE_UNDEFINED", `${s.shape}.${key} ${JSON.stringify(v)}: ${(err as Error).message}`, { entityPath: ctx.item.entityPath });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
