@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryByteSink, writeMrc } from "@ingestkit/formats";
 import { run } from "../../finders/test/harness.js";
+// @ts-expect-error plain ESM helper shared with the benchmarks
+import { tomogramsSection } from "../../../scripts/lib/tomogram-config.mjs";
 
 const PY = "/usr/bin/python3";
 const VS = "10001/TS_1/Reconstructions/VoxelSpacing10.000";
@@ -536,5 +538,47 @@ describe("point option templates", () => {
       expect(r.summary.failures[0]!.message).toContain(`OrientedPoint.${opt.split(":")[0]}`);
       expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"))).toBe(false);
     }
+  });
+});
+
+describe("key images draw the default-visible annotations (reference 5.5)", () => {
+  const shape = { z: 8, y: 30, x: 40 };
+  const tomo = () => mrc(shape, Array.from({ length: 8 * 30 * 40 }, (_, i) => Math.sin(i / 3) * 5 + (i % 7)));
+  const maskAt = (_z: number, y: number, x: number) => (x >= 30 && x < 36 && y >= 5 && y < 11 ? 1 : 0);
+  const maskBytes = () => mrc(shape, Array.from({ length: 8 * 30 * 40 }, (_, i) => maskAt(Math.floor(i / 1200), Math.floor(i / 40) % 30, i % 40)));
+  const cfg = (visible: boolean) =>
+    ANNO(
+      [
+        `      - SegmentationMask: { file_format: mrc, glob_string: annotations/mask.mrc, is_visualization_default: ${visible} }`,
+        `      - Point: { file_format: csv, glob_string: annotations/points.csv, is_visualization_default: ${visible} }`,
+      ].join("\n"),
+    ) + tomogramsSection("{run_name}/*.mrc", 10.0);
+  const sel = { selection: { imports: ["annotations", "tomograms", "key_images", "viz_config"], metadata: ["annotation", "tomogram"] }, dryRun: false } as const;
+  const pixels = (path: string) => python(`
+import json, numpy as np
+from PIL import Image
+print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).astype(int).tolist()))`);
+
+  it("points in their layer colour at alpha 0.8, masks at alpha 0.1, elsewhere the plain image", async () => {
+    const input = async () => ({ "TS_1/tomo.mrc": await tomo(), "annotations/mask.mrc": await maskBytes(), "annotations/points.csv": "20,15,4\n" });
+    const drawn = await run(cfg(true), { input: await input() }, sel);
+    const plain = await run(cfg(false), { input: await input() }, sel);
+    expect(drawn.summary.failures).toEqual([]);
+    expect(plain.summary.failures).toEqual([]);
+    const img = (r: { dir: string }) => pixels(join(r.dir, "out", VS, "Images", "100", "key-photo-original.png"));
+    const [a, b] = [img(drawn), img(plain)];
+    const state = JSON.parse(readFileSync(join(drawn.dir, "out", VS, "NeuroglancerPrecompute", "100-neuroglancer_config.json"), "utf8"));
+    const hex = (s: string) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
+    const pointColor = hex(state.layers.find((l: { name: string }) => l.name.endsWith(" point")).shaderControls.color);
+    const maskColor = hex(state.layers.find((l: { name: string }) => l.name.endsWith(" segmentation")).segmentDefaultColor);
+    expect(a[15][20]).toEqual(b[15][20].map((v: number, k: number) => Math.round(v * 0.2 + pointColor[k]! * 0.8)));
+    expect(a[7][32]).toEqual(b[7][32].map((v: number, k: number) => Math.round(v * 0.9 + maskColor[k]! * 0.1)));
+    // away from both, identical pixels
+    expect(a[25][5]).toEqual(b[25][5]);
+    expect(a[2][2]).toEqual(b[2][2]);
+    let changed = 0;
+    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (a[y][x].join() !== b[y][x].join()) changed++;
+    expect(changed).toBeGreaterThanOrEqual(36); // the 6x6 mask footprint, plus the point's disc
+    expect(changed).toBeLessThan(36 + 20);
   });
 });

@@ -9,3 +9,5 @@ export type { AspectCrop, Raster } from "./raster.js";
 export { encodePng, resizeRaster, KEY_IMAGE_PNG_OPTIONS, KEY_IMAGE_RESIZE_KERNEL } from "./png.js";
 export { keyImageFileName, renderKeyImageRaster, renderKeyImages, KEY_IMAGE_WIDTHS } from "./key-images.js";
 export type { KeyImageKind, KeyImageOverlay, KeyImageOverlayContext, KeyImages, RenderKeyImagesOptions } from "./key-images.js";
+export { annotationOverlay, drawAnnotationOverlays, maskProjection, rgbOfHex, KEY_IMAGE_MASK_ALPHA, KEY_IMAGE_POINT_ALPHA } from "./overlay.js";
+export type { KeyImageMaskLayer, KeyImagePointLayer, Rgb } from "./overlay.js";

@@ -12,8 +12,8 @@
  * matplotlib canvas is RGB even without annotations; `channels: 1` writes grey instead) ->
  * optional `overlay` on the full-size image -> crop/rotate (raster.ts) -> resize and PNG (png.ts).
  *
- * Annotation overlays (points, masks coloured from neuroglancer layers) are not drawn yet; the
- * `overlay` hook is where they go, on the full-size image before cropping, as in the reference.
+ * Annotation overlays (points, masks coloured from neuroglancer layers, overlay.ts) come in
+ * through the `overlay` hook, on the full-size image before cropping, as in the reference.
  */
 import type { SlabSource } from "../volume.js";
 import { centralProjection, KEY_IMAGE_PROJECTION_DEPTH } from "./central-projection.js";

@@ -73,6 +73,25 @@ const VISUALIZED_SHAPES = new Set([
 ]);
 const VISUALIZED_FORMATS = new Set(["zarr", "ndjson", "glb"]);
 
+/**
+ * The colour of every visualized annotation file, keyed `{stem}_{shape lower-case}`, in the order
+ * the state assigns them (key images draw annotations in the same colours).
+ */
+export function annotationLayerColors(annotations: readonly AnnotationInput[]): Map<string, string> {
+  const colors = new Map<string, string>();
+  const used: FloatColor[] = [];
+  for (const anno of annotations) {
+    for (const file of anno.metadata.files ?? []) {
+      if (!VISUALIZED_SHAPES.has(file.shape) || !VISUALIZED_FORMATS.has(file.format)) continue;
+      const float = colorFromSeed(colorSeed(anno.metadata, file.shape), used);
+      if (file.shape !== "InstanceSegmentation") used.push(float);
+      const key = `${anno.stem}_${file.shape.toLowerCase()}`;
+      if (!colors.has(key)) colors.set(key, toHex(float));
+    }
+  }
+  return colors;
+}
+
 export function buildNeuroglancerState(input: NeuroglancerStateInput): Json {
   const voxel = Math.round(input.tomogram.voxelSpacing * 1000) / 1000;
   const scale: [number, number, number] = [voxel * 1e-10, voxel * 1e-10, voxel * 1e-10];

@@ -14,16 +14,20 @@
  */
 import { fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
 import {
+  annotationLayerColors,
   buildNeuroglancerState,
   colorFromSeed,
   colorSeed,
   encodeCompressedSegmentation,
   encodePrecomputedAnnotations,
   parseMrcHeader,
+  rgbOfHex,
   PrecomputedAnnotationError,
   segmentationInfo,
   type AnnotationInput,
   type AnnotationPoint,
+  type KeyImagePointLayer,
+  type Rgb,
 } from "@ingestkit/formats";
 import { annotationFilePrefix, sourceOf } from "./annotation.js";
 import { handlerFor } from "./annotation-shapes.js";
@@ -49,7 +53,7 @@ async function mrcStats(ctx: ItemContext, key: unknown): Promise<{ mean?: number
 }
 
 /** Annotation metadata files of the run (all voxel spacings) on the given alignment, in path order. */
-async function runAnnotations(ctx: ItemContext, runDir: string, alignment: unknown): Promise<AnnotationInput[]> {
+export async function runAnnotations(ctx: ItemContext, runDir: string, alignment: unknown): Promise<AnnotationInput[]> {
   const keys = (await ctx.output.glob(`${runDir}/Reconstructions/VoxelSpacing*/Annotations/*/*.json`)).filter((k) => !CAPTION.test(k)).sort();
   const out: AnnotationInput[] = [];
   for (const key of keys) {
@@ -219,4 +223,56 @@ async function precomputeMask(ctx: ItemContext, anno: EntityItem, name: string):
   } finally {
     await reader.close();
   }
+}
+
+/** What a tomogram's key images draw: its voxel spacing's default-visible masks and points. */
+export interface KeyImageOverlayInputs {
+  /** Identity of everything drawn (paths, stats, colours): part of the key images' fingerprint. */
+  identity: string;
+  masks: Array<{ color: Rgb; key: string }>;
+  points: KeyImagePointLayer[];
+}
+
+/**
+ * The reference's key-image annotations (§5.5): default-visible SegmentationMask and
+ * Point / OrientedPoint files of annotations in the tomogram's voxel spacing on its alignment,
+ * in the colours of their Neuroglancer layers. A mask of another shape than the tomogram is left
+ * out with a warning (it cannot be laid over the image).
+ */
+export async function keyImageOverlayInputs(ctx: ItemContext, tomo: EntityItem, size: { x: number; y: number; z: number }): Promise<KeyImageOverlayInputs> {
+  const run = ctx.item.require("run");
+  const vsDir = ctx.outputDir(ctx.item.require("voxel_spacing").type);
+  const alignment = tomo.extraVars.alignment_metadata_path ?? null;
+  const annos = await runAnnotations(ctx, ctx.outputDir(run.type), alignment);
+  const colors = annotationLayerColors(annos);
+  const out: KeyImageOverlayInputs = { identity: "", masks: [], points: [] };
+  const ids: unknown[] = [];
+  for (const anno of annos) {
+    if (anno.precomputeDir !== `${vsDir}/NeuroglancerPrecompute`) continue;
+    for (const file of anno.metadata.files ?? []) {
+      if (file.is_visualization_default !== true || typeof file.path !== "string") continue;
+      const hex = colors.get(`${anno.stem}_${file.shape.toLowerCase()}`);
+      if (!hex) continue;
+      const st = await ctx.output.stat(file.path);
+      if (!st) continue;
+      if (file.shape === "SegmentationMask" && file.format === "zarr") {
+        const reader = await openVolume(ctx.output.view, file.path, ctx.run.outputLocation(file.path));
+        const shape = reader.shape;
+        await reader.close();
+        if (shape.x !== size.x || shape.y !== size.y || shape.z !== size.z) {
+          ctx.run.log.warn(`${ctx.item.entityPath}: not drawing ${ctx.run.outputLocation(file.path)} on the key images: it is ${shape.z}x${shape.y}x${shape.x}, the tomogram ${size.z}x${size.y}x${size.x}`);
+          continue;
+        }
+        out.masks.push({ color: rgbOfHex(hex), key: file.path });
+      } else if ((file.shape === "Point" || file.shape === "OrientedPoint") && file.format === "ndjson") {
+        const points = parseNdjson(await ctx.output.readText(file.path), ctx.run.outputLocation(file.path))
+          .map((p) => p.location)
+          .filter((l): l is { x: number; y: number; z: number } => !!l && [l.x, l.y, l.z].every((v) => typeof v === "number"));
+        out.points.push({ color: rgbOfHex(hex), points });
+      } else continue;
+      ids.push([file.path, st.size, ctx.output.recordedFingerprint(file.path) ?? [st.mtimeMs ?? null, st.etag ?? null], hex]);
+    }
+  }
+  out.identity = ids.length ? fingerprint("key-image-overlay", ids) : "";
+  return out;
 }

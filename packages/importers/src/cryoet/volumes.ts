@@ -5,7 +5,8 @@
  * with the Annotations issue and are reported as not supported rather than skipped.
  */
 import { findItems, fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
-import { KeyImageError, parseCtf, parseMdoc, parseRawTilt, renderKeyImages, type KeyImages } from "@ingestkit/formats";
+import { annotationOverlay, KeyImageError, parseCtf, parseMdoc, parseRawTilt, renderKeyImages, type KeyImages } from "@ingestkit/formats";
+import { keyImageOverlayInputs, type KeyImageOverlayInputs } from "./visualization.js";
 import { sourceKey, sourceStorage } from "./common.js";
 import { expandedMetadata } from "./expand.js";
 import { alignmentId } from "./alignment.js";
@@ -210,7 +211,8 @@ export const tomogramImporter: Importer = {
 /**
  * Key images (`original`, `snapshot`, `thumbnail`, `expanded`) of a tomogram: rendered once per
  * tomogram from its level-0 voxels (the source volume, which level 0 equals) and written as
- * `{vs}/Images/{tomogram_id}/key-photo-{kind}.png`. Annotation overlays arrive with annotations.
+ * `{vs}/Images/{tomogram_id}/key-photo-{kind}.png`, with the default-visible masks and points of
+ * the voxel spacing drawn over it (visualization.ts picks them, formats/image/overlay.ts draws).
  */
 export const keyImageImporter: Importer = {
   describe: "PNG rendered from the tomogram",
@@ -226,7 +228,20 @@ export const keyImageImporter: Importer = {
     const storage = tomo.found.storage === "output" ? ctx.output.view : ctx.input;
     const location = tomo.found.storage === "output" ? ctx.run.outputLocation(tomoKey) : ctx.run.inputLocation(tomoKey);
     const st = await storage.stat(tomoKey);
-    const fp = fingerprint("key-image", kind, tomoKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null);
+    // what is drawn over the tomogram (annotations), once per tomogram
+    const overlays = ctx.run.memo("cryoet.keyImageOverlays", () => new Map<EntityItem, Promise<KeyImageOverlayInputs>>());
+    let pending = overlays.get(tomo);
+    if (!pending) {
+      pending = (async () => {
+        const reader = await openVolume(storage, tomoKey, location);
+        const size = { ...reader.shape };
+        await reader.close();
+        return keyImageOverlayInputs(ctx, tomo, size);
+      })();
+      overlays.set(tomo, pending);
+    }
+    const overlay = await pending;
+    const fp = fingerprint("key-image", kind, tomoKey, st?.size ?? null, st?.mtimeMs ?? null, st?.etag ?? null, overlay.identity);
     const upToDate = await ctx.output.upToDate(key, fp);
     if (ctx.run.dryRun || upToDate) {
       ctx.record({ key, kind: "bytes", from: location, ...(upToDate ? { upToDate: true } : {}) });
@@ -239,13 +254,17 @@ export const keyImageImporter: Importer = {
     if (!images) {
       images = (async () => {
         const reader = await openVolume(storage, tomoKey, location);
+        const masks: Array<{ color: [number, number, number]; source: Awaited<ReturnType<typeof openVolume>> }> = [];
         try {
-          return await renderKeyImages(reader);
+          for (const m of overlay.masks) masks.push({ color: m.color, source: await openVolume(ctx.output.view, m.key, ctx.run.outputLocation(m.key)) });
+          const drawn = masks.length || overlay.points.length ? { overlay: annotationOverlay(masks, overlay.points) } : {};
+          return await renderKeyImages(reader, drawn);
         } catch (err) {
           if (err instanceof KeyImageError) throw new IngestError("SOURCE_INVALID", `${location}: ${err.message}`, { cause: err });
           throw err;
         } finally {
           await reader.close();
+          for (const m of masks) await m.source.close();
         }
       })();
       renders.set(tomo, images);
