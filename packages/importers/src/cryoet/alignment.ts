@@ -108,8 +108,11 @@ export const alignmentImporter: Importer = {
     const dir = ctx.outputDir();
     const volumeDimension = configDimension(md) ? undefined : await tomogramVolumeDimension(ctx);
     if (!configDimension(md) && !volumeDimension) {
-      // the reference skips the metadata of an alignment (default or not) with no dimensions to give
-      ctx.run.log.info(`${ctx.item.entityPath}: no alignment metadata: the run has no tomogram and the config no volume_dimension`);
+      // the reference skips the metadata of an alignment (default or not) with no dimensions to give; for the
+      // synthesized default of a run without tomograms that is the normal case, not news
+      const why = `${ctx.item.entityPath}: no alignment metadata: the run has no tomogram and the config no volume_dimension`;
+      if (isDefault(ctx)) ctx.run.log.debug?.(why);
+      else ctx.run.log.warn(why);
       return;
     }
     const sources = isDefault(ctx) ? [] : (ctx.item.found.paths ?? (ctx.item.found.path !== null ? [ctx.item.found.path] : []));
