@@ -67,8 +67,7 @@ describe("standardize-dirs convert: annotations and visualization", () => {
       `${vs}/Annotations/100/ribosome-1.0.json`,
       `${vs}/Annotations/100/ribosome-1.0_point.ndjson`,
       `${vs}/NeuroglancerPrecompute/100-neuroglancer_config.json`,
-      `${vs}/NeuroglancerPrecompute/100-ribosome-1.0_point/by_id/0`,
-      `${vs}/NeuroglancerPrecompute/100-ribosome-1.0_point/by_id/1`,
+      `${vs}/NeuroglancerPrecompute/100-ribosome-1.0_point/by_id/0.shard`,
       `${vs}/NeuroglancerPrecompute/100-ribosome-1.0_point/info`,
       `${vs}/NeuroglancerPrecompute/100-ribosome-1.0_point/spatial0/0_0_0`,
     ]);

@@ -7,7 +7,8 @@
  *   voxel spacing) that shares the tomogram's alignment, with the portal's colour seeds
  *   (formats/neuroglancer). `deposition_id` and `last_updated_at` are added, as the reference does.
  * - `annotation_viz`: points, oriented points and instance points as Neuroglancer precomputed
- *   annotations in `{vs}/NeuroglancerPrecompute/{anno_id}-{object}-{version}_{shape}/`.
+ *   annotations in `{vs}/NeuroglancerPrecompute/{anno_id}-{object}-{version}_{shape}/`, `by_id`
+ *   sharded into `by_id/0.shard` as upstream.
  *   Segmentation masks become precomputed segmentation (compressed_segmentation, no meshes).
  *   Instance masks, meshes and oriented-point meshes are not precomputed yet: such sources are
  *   reported with a warning and nothing is written for them.
@@ -24,6 +25,7 @@ import {
   rgbOfHex,
   PrecomputedAnnotationError,
   segmentationInfo,
+  shardAnnotationsById,
   type AnnotationInput,
   type AnnotationPoint,
   type KeyImagePointLayer,
@@ -162,7 +164,11 @@ export const annotationVizImporter: Importer = {
       throw err;
     }
     const out = `${ctx.outputDir()}/${anno.id}-${name}_${shape}`;
+    // by_id packed into one shard as upstream does (one object per point would be millions of objects)
+    const sharded = shardAnnotationsById(files);
+    files = sharded.files;
     for (const f of files) await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record);
+    await ctx.output.writeBytes(`${out}/info`, python.pyJsonDumps(sharded.info, 2), ctx.record, "json");
     // a rerun with fewer points must not leave stale by_id records behind
     if ((await ctx.output.stat(`${out}/by_id`))?.kind === "dir") {
       const keep = new Set(files.map((f) => f.path));
