@@ -4,7 +4,8 @@
 // `standardize-dirs convert dataset_configs/dicom_deidentify.yaml` (the whole PS3.15 basic profile, UID remapping,
 // mapping files) and, in the same run, the baseline: dcmtk's dcmodify erasing six identifying tags and regenerating
 // the three instance UIDs in place (-ea ×6, -gin -gse -gst, -nb) on a copy of the files. Prints files/s of both and
-// the ratio. Target (issue 6): ingestkit ≥ ½ of dcmodify's rate.
+// the ratio. Target (issue 6): ingestkit ≥ ½ of dcmodify's rate. Also times `cp -r` of the input: what writing a
+// separate output tree costs with no DICOM work at all (dcmodify rewrites in place and writes no new files).
 //
 // BENCH_DICOM_DIR: work directory (default $TMPDIR/ingestkit-bench-dicom; the generated input is kept and reused,
 // outputs and the dcmodify copy are removed). Wall times include process start-up.
@@ -138,6 +139,13 @@ const dcmArgs = [...ERASE.flatMap((t) => ["-ea", t]), "-gin", "-gse", "-gst", "-
 let tDcm = 0;
 for (let i = 0; i < copies.length; i += 500) tDcm += timed(DCMODIFY, [...dcmArgs, ...copies.slice(i, i + 500)]);
 
+// second peer, the I/O floor of any tool that writes a separate output tree (as ingestkit must: OUTPUT is not INPUT):
+// copying the files unchanged with cp, which does no DICOM work at all
+const plain = join(work, "cp");
+rmSync(plain, { recursive: true, force: true });
+const tCp = timed("/bin/cp", ["-r", input, plain]);
+rmSync(plain, { recursive: true, force: true });
+
 rmSync(copy, { recursive: true, force: true });
 rmSync(out, { recursive: true, force: true });
 rmSync(`${out}.deid-mappings`, { recursive: true, force: true });
@@ -147,4 +155,5 @@ const rDcm = inputs.length / tDcm;
 console.log(`files: ${inputs.length} × ${(SIDE * SIDE * 2) / 1024} KiB pixel data (${mib.toFixed(0)} MiB), ${cpus().length} CPUs, node ${process.version}`);
 console.log(`ingestkit convert dicom_deidentify.yaml (basic profile): ${tIk.toFixed(2)} s, ${rIk.toFixed(0)} files/s`);
 console.log(`dcmodify (-ea ×6, -gin -gse -gst, in place): ${tDcm.toFixed(2)} s, ${rDcm.toFixed(0)} files/s`);
-console.log(`ratio ingestkit / dcmodify: ${(rIk / rDcm).toFixed(2)} (target ≥ 0.50)`);
+console.log(`cp -r of the input (writing a new tree, no DICOM work): ${tCp.toFixed(2)} s, ${(inputs.length / tCp).toFixed(0)} files/s`);
+console.log(`ratio ingestkit / dcmodify: ${(rIk / rDcm).toFixed(2)} (target ≥ 0.50); ingestkit / cp: ${(rIk / (inputs.length / tCp)).toFixed(2)}; cp / dcmodify: ${(inputs.length / tCp / rDcm).toFixed(2)}`);
