@@ -2,14 +2,14 @@
  * Neuroglancer precomputed annotation collections for point, oriented point and instance point
  * annotations, laid out as the portal's precompute library does (it drives neuroglancer's python
  * `AnnotationWriter`): annotation type `point`, coordinates in voxels with `dimensions` in metres,
- * properties `name` (enum: uint8, or uint16 from 256 names), `diameter`, `point_index`, `color`
+ * properties `name` (enum: uint8, or uint16 from 256 names; uint16/uint32 also when a value does
+ * not fit the narrower type, where upstream would wrap or fail), `diameter`, `point_index`, `color`
  * (rgb) and, for oriented points, `rot_mat_{i}_{j}` (float32, row-major 3x3), one spatial level
  * `spatial0` with a single grid cell holding every annotation, and a `by_id` index.
  * Our own writer: no npm package writes this format.
  *
- * Difference from upstream: upstream re-packs `by_id` into a `neuroglancer_uint64_sharded_v1`
- * shard (shard_bits 0, minishard_bits 10, gzip); we write the unsharded `by_id/<id>` form, which
- * the spec allows and neuroglancer reads equally.
+ * This writes the unsharded `by_id/<id>` form; sharding.ts re-packs it into the one
+ * `neuroglancer_uint64_sharded_v1` shard upstream writes (the importer always does).
  */
 
 export interface PrecomputedFile {
@@ -48,7 +48,7 @@ export class PrecomputedAnnotationError extends Error {
   }
 }
 
-type PropType = "uint8" | "uint16" | "float32" | "rgb";
+type PropType = "uint8" | "uint16" | "uint32" | "float32" | "rgb";
 
 interface PropSpec {
   id: string;
@@ -57,8 +57,20 @@ interface PropSpec {
   enum_labels?: string[];
 }
 
-const ALIGNMENT: Record<PropType, number> = { float32: 4, uint16: 2, uint8: 1, rgb: 1 };
-const SIZE: Record<PropType, number> = { float32: 4, uint16: 2, uint8: 1, rgb: 3 };
+const ALIGNMENT: Record<PropType, number> = { float32: 4, uint32: 4, uint16: 2, uint8: 1, rgb: 1 };
+const SIZE: Record<PropType, number> = { float32: 4, uint32: 4, uint16: 2, uint8: 1, rgb: 3 };
+const UINT_MAX: Partial<Record<PropType, number>> = { uint8: 0xff, uint16: 0xffff, uint32: 0xffffffff };
+
+const fitsUint = (v: unknown, type: PropType): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= UINT_MAX[type]!;
+
+/** Upstream's choice (uint8 below 256 names, else uint16), widened when an enum value needs it. */
+function nameType(values: readonly number[], where: string): PropType {
+  const bad = values.find((v) => !fitsUint(v, "uint32"));
+  if (bad !== undefined) throw new PrecomputedAnnotationError(`name enum value ${bad} is not an integer in [0, 2^32)`, where);
+  if (values.length < 256 && values.every((v) => fitsUint(v, "uint8"))) return "uint8";
+  return values.every((v) => fitsUint(v, "uint16")) ? "uint16" : "uint32";
+}
 
 /** Encodes points to the files of one precomputed annotation directory. */
 export function encodePrecomputedAnnotations(
@@ -73,7 +85,7 @@ export function encodePrecomputedAnnotations(
   const declared: PropSpec[] = [
     {
       id: "name",
-      type: namesById.size < 256 ? "uint8" : "uint16",
+      type: nameType([...namesById.keys()], where),
       enum_values: [...namesById.keys()],
       enum_labels: [...namesById.values()],
     },
@@ -86,6 +98,7 @@ export function encodePrecomputedAnnotations(
   ];
   // Binary layout: properties by decreasing alignment (stable), as the spec decodes them.
   const layout = [...declared].sort((a, b) => ALIGNMENT[b.type] - ALIGNMENT[a.type]);
+  const nameProp = declared[0]!;
   const propBytes = layout.reduce((n, p) => n + SIZE[p.type], 0);
   const recordSize = 12 + Math.ceil(propBytes / 4) * 4;
 
@@ -93,8 +106,9 @@ export function encodePrecomputedAnnotations(
   const upper = [-Infinity, -Infinity, -Infinity];
   const records: Uint8Array[] = points.map((p, index) => {
     const xyz = [p.location?.x, p.location?.y, p.location?.z];
-    if (!xyz.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      throw new PrecomputedAnnotationError("location needs finite x, y, z", where, index + 1);
+    // finite in float32 too: 1e39 would be stored as Infinity
+    if (!xyz.every((v) => typeof v === "number" && Number.isFinite(Math.fround(v)))) {
+      throw new PrecomputedAnnotationError("location needs finite x, y, z (float32)", where, index + 1);
     }
     const values: Record<string, number | number[]> = {
       name: labelOf(p),
@@ -102,6 +116,14 @@ export function encodePrecomputedAnnotations(
       point_index: index,
       color: colorOf(p),
     };
+    // out-of-range values would be wrapped silently by DataView
+    if (!fitsUint(values.name, nameProp.type)) {
+      throw new PrecomputedAnnotationError(`name value ${values.name} does not fit the ${nameProp.type} name property`, where, index + 1);
+    }
+    const rgb = values.color as unknown;
+    if (!Array.isArray(rgb) || rgb.length !== 3 || !rgb.every((c) => fitsUint(c, "uint8"))) {
+      throw new PrecomputedAnnotationError(`color ${JSON.stringify(rgb)} is not three integers 0-255`, where, index + 1);
+    }
     if (options.isOriented) {
       const m = p.xyz_rotation_matrix;
       if (!m || m.length !== 3 || m.some((row) => row.length !== 3)) {
@@ -125,6 +147,9 @@ export function encodePrecomputedAnnotations(
         case "float32":
           view.setFloat32(off, v as number, true);
           break;
+        case "uint32":
+          view.setUint32(off, v as number, true);
+          break;
         case "uint16":
           view.setUint16(off, v as number, true);
           break;
@@ -140,6 +165,11 @@ export function encodePrecomputedAnnotations(
     return buf;
   });
 
+  // An empty collection: finite bounds (JSON has no Infinity; neuroglancer rejects null).
+  if (records.length === 0) {
+    lower.fill(0);
+    upper.fill(0);
+  }
   // Info lists `name` first (upstream re-sorts after encoding); decoding groups by size anyway.
   const infoProps = [...layout].sort((a, b) => Number(a.id !== "name") - Number(b.id !== "name"));
   const info = {

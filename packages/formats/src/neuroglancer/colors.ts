@@ -11,6 +11,7 @@
  * visibility filter (HSV s > 0.15, v > 0.25) and stays away from already used colours.
  */
 import { createHash } from "node:crypto";
+import { pythonFloatRepr } from "../zarr/python-json.js";
 
 const SEED_KEYS = ["annotation_method", "annotation_object", "deposition_id", "ground_truth_status"];
 
@@ -32,7 +33,8 @@ export function pythonJsonDumps(value: unknown): string {
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "NaN";
     if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
-    return String(value);
+    // non-integral numbers are Python floats: repr spells exponents as 1e-07, 3.5e-05
+    return Number.isInteger(value) ? String(value) : pythonFloatRepr(value);
   }
   if (typeof value === "string") return pythonString(value);
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;

@@ -130,9 +130,11 @@ export function buildNeuroglancerState(input: NeuroglancerStateInput): Json {
   return combineLayers(layers, scale);
 }
 
+// Plain concatenation: `new URL(rel, prefix)` would drop the last path segment of a prefix
+// without a trailing slash (https://host/portal + a/b -> https://host/a/b).
 function joinUrl(prefix: string, path: string): string {
   const rel = path.replace(/^\/+|\/+$/g, "");
-  return prefix ? new URL(rel, prefix).href : path;
+  return prefix ? `${prefix.replace(/\/+$/, "")}/${rel}` : path;
 }
 
 function createSource(url: string, scale: readonly number[]): Json {
