@@ -370,6 +370,21 @@ print(json.dumps([R.from_euler("ZYZ", a, degrees=True).inv().as_matrix().tolist(
     expect(text.split("\n")[0]).toBe('{"type": "instancePoint", "location": {"x": 2.0, "y": 4.0, "z": 6.0}, "instance_id": 0}');
     expect(text.split("\n").map((l) => JSON.parse(l).instance_id)).toEqual([0, 0, 1, 1, 1, 2]);
     expect(JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8")).object_count).toBe(3);
+    // precomputed: one enum label per instance, each point named by its instance
+    const v = await run(
+      ANNO("      - InstanceSegmentation: { file_format: tardis, glob_string: annotations/tardis.csv, binning: 2 }"),
+      { input: { "annotations/tardis.csv": "IDs,X [A],Y [A],Z [A]\n0,4,8,12\n0,4,4,4\n1,6,4,2\n1,0,6,0\n1,8,4,2\n2,3,2,1\n" } },
+      { selection: { imports: ["annotations", "annotation_viz"], metadata: ["annotation"] }, dryRun: false },
+    );
+    expect(v.summary.failures).toEqual([]);
+    const pre = join(v.dir, "out", VS, "NeuroglancerPrecompute", "100-some_protein-1.0_instancesegmentation");
+    const info = JSON.parse(readFileSync(join(pre, "info"), "utf8"));
+    const name = info.properties.find((p: { id: string }) => p.id === "name");
+    expect(name).toMatchObject({ type: "uint8", enum_values: [0, 1, 2], enum_labels: ["some protein 0", "some protein 1", "some protein 2"] });
+    const chunk = readFileSync(join(pre, "spatial0", "0_0_0"));
+    const size = (chunk.length - 8 - 6 * 8) / 6;
+    // 12 bytes of geometry, then diameter and point_index (float32), then name (uint8) and color (rgb)
+    expect([0, 1, 2, 3, 4, 5].map((i) => chunk[8 + i * size + 12 + 8])).toEqual([0, 0, 1, 1, 1, 2]);
   });
 
   it("a malformed csv fails naming the file and line; the other annotation still imports", async () => {
