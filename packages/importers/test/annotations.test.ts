@@ -600,3 +600,33 @@ print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).
     expect(changed).toBeLessThan(36 + 20);
   });
 });
+
+describe("masks from OME-Zarr inputs", () => {
+  it("a zarr semantic mask (written by python zarr) gives the same int8 mask as the MRC input", async () => {
+    const yaml = ANNO("      - SemanticSegmentationMask: { file_format: zarr, glob_string: annotations/mask.zarr, mask_label: 2 }");
+    const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
+    const zarrDir = join(r0.dir, "src", "annotations", "mask.zarr");
+    python(`
+import json, numpy as np, zarr
+g = zarr.open_group(${JSON.stringify(zarrDir)}, mode="w")
+g.create_dataset("0", data=np.array(${JSON.stringify(SEMANTIC)}, dtype=np.int8).reshape(4, 4, 4), chunks=(2, 2, 2))
+g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "space", "unit": "angstrom"} for n in "zyx"],
+  "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [10.0, 10.0, 10.0]}]}]}]
+print(json.dumps(True))`);
+    const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
+    const { createCryoetProfile } = await import("@ingestkit/importers");
+    const { withDefaults } = await import("../../finders/test/harness.js");
+    const res = await convert({
+      profile: createCryoetProfile(),
+      config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
+      input: new LocalStorage(join(r0.dir, "src")),
+      output: new LocalStorage(join(r0.dir, "out")),
+      selection: { imports: ["annotations"], metadata: ["annotation"] },
+    });
+    expect(res.summary.failures).toEqual([]);
+    const got = python(maskCheck(join(r0.dir, "out", VS, "Annotations", "100", "some_protein-1.0_segmentationmask")));
+    expect(got.dtype).toBe("int8");
+    expect(got.data).toEqual([0, 1, 2, 3].map((z) => [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((x) => (SEMANTIC[(z * 4 + y) * 4 + x] === 2 ? 1 : 0)))));
+    expect(got.level0).toEqual(got.data);
+  });
+});
