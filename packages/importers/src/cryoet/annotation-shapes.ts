@@ -97,6 +97,15 @@ function maskHandler(key: AnnotationShapeKey, shape: "SegmentationMask" | "Insta
       const vs = ctx.item.require("voxel_spacing");
       const target = s.options.rescale === true ? await annotationVolumeShape(ctx) : undefined;
       const name = base(prefix).split("/").pop()!;
+      // where the mask comes from and goes to, for either kind
+      const io = {
+        sourceKey: sourceKey(ctx),
+        sourceStorage: sourceStorage(ctx),
+        sourceLocation: ctx.item.pathLocation ?? sourceKey(ctx),
+        dir: ctx.outputDir(),
+        name,
+        voxelSpacing: Number(vs.name),
+      };
       if (instance) {
         let labels: (() => number[]) | undefined;
         await standardizeVolume(ctx, {
@@ -110,12 +119,7 @@ function maskHandler(key: AnnotationShapeKey, shape: "SegmentationMask" | "Insta
             },
             zarrMetadata: () => ({ "image-label": { version: "0.4", colors: (labels?.() ?? []).map((v) => ({ "label-value": v })) } }),
           },
-          sourceKey: sourceKey(ctx),
-          sourceStorage: sourceStorage(ctx),
-          sourceLocation: ctx.item.pathLocation ?? sourceKey(ctx),
-          dir: ctx.outputDir(),
-          name,
-          voxelSpacing: Number(vs.name),
+          ...io,
         });
         if (labels) {
           const seen = labelsSeen.get(ctx.run) ?? new Map<string, number>();
@@ -131,12 +135,7 @@ function maskHandler(key: AnnotationShapeKey, shape: "SegmentationMask" | "Insta
           id: `binary label=${o.label} threshold=${o.threshold ?? "none"} rescale=${target ? shapeText(target) : "no"}`,
           apply: (src) => binaryMaskSource(src, { label: o.label, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}), ...(target ? { rescaleTo: target } : {}) }),
         },
-        sourceKey: sourceKey(ctx),
-        sourceStorage: sourceStorage(ctx),
-        sourceLocation: ctx.item.pathLocation ?? sourceKey(ctx),
-        dir: ctx.outputDir(),
-        name,
-        voxelSpacing: Number(vs.name),
+        ...io,
       });
     },
     files: (s, prefix) => ["zarr", "mrc"].map((fmt) => fileOf(shape, fmt, `${base(prefix)}.${fmt}`, s)),
