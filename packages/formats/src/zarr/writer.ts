@@ -102,8 +102,11 @@ export interface WritePyramidOptions {
   maxPieceBytesInFlight?: number;
   /** Directory for spilled chunk rows. Default os.tmpdir(). */
   tmpDir?: string;
-  /** Optional multiscale `metadata` entry (e.g. `{"image-label": {...}}` for instance masks). */
-  metadata?: { readonly [key: string]: PyJson };
+  /**
+   * Optional multiscale `metadata` entry (e.g. `{"image-label": {...}}` for instance masks); a function is
+   * called after the last voxel is written (the labels of an instance mask are known only then).
+   */
+  metadata?: { readonly [key: string]: PyJson } | (() => { readonly [key: string]: PyJson });
   /** Use this encoder instead of creating one (it is not closed). */
   encoder?: ChunkEncoder;
 }
@@ -719,13 +722,14 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
     }
     await level0.finish();
     await writes.drain();
+    const metadata = typeof options.metadata === "function" ? options.metadata() : options.metadata;
 
     if (options.ngffVersion === "0.5") {
       for (const level of levels) {
         const doc = zarrJsonArray({ shape: [level.shape.z, level.shape.y, level.shape.x], chunks: [level.chunks.z, level.chunks.y, level.chunks.x], dtype, compressor });
         await store.set(`${level.path}/zarr.json`, new TextEncoder().encode(doc));
       }
-      await store.set("zarr.json", new TextEncoder().encode(zarrJsonGroupNgff05(levels, options.metadata)));
+      await store.set("zarr.json", new TextEncoder().encode(zarrJsonGroupNgff05(levels, metadata)));
     } else {
       for (const level of levels) {
         const zarray = zarrayJson({
@@ -736,7 +740,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
         });
         await store.set(`${level.path}/.zarray`, new TextEncoder().encode(zarray));
       }
-      await store.set(".zattrs", new TextEncoder().encode(ngffV04Zattrs(levels, options.metadata)));
+      await store.set(".zattrs", new TextEncoder().encode(ngffV04Zattrs(levels, metadata)));
       await store.set(".zgroup", new TextEncoder().encode(ZGROUP_JSON));
     }
   } catch (error) {

@@ -23,8 +23,8 @@ import {
 } from "@ingestkit/formats";
 import { tomogramVolumeDimension } from "./annotation-rescale.js";
 import { copyToDir } from "./common.js";
-import { assignId } from "./ids.js";
-import { depositionId, writeMetadata } from "./metadata.js";
+import { runScopedId, tiltSeriesId } from "./ids.js";
+import { writeMetadata } from "./metadata.js";
 
 /** Names the reference gives the copies: the tilt-series files as `{run}{ext}`, command files as they are. */
 function outputName(path: string, run: string): string {
@@ -47,15 +47,8 @@ async function hasTomogram(ctx: ItemContext): Promise<boolean> {
 }
 
 /** The reference's alignment id: one per run and deposition (every alignment of a run shares it). */
-export async function alignmentId(ctx: ItemContext): Promise<number> {
-  const runDir = ctx.outputDir(ctx.item.require("run").type);
-  return assignId(ctx, {
-    kind: "alignment",
-    container: () => runDir,
-    metadataGlob: () => `${runDir}/Alignments/*/alignment_metadata.json`,
-    hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
-    current: () => ({ deposition_id: depositionId(ctx) }),
-  });
+export function alignmentId(ctx: ItemContext): Promise<number> {
+  return runScopedId(ctx, "alignment", "Alignments", "alignment_metadata.json");
 }
 
 /** The run's first tilt series metadata path (`{run}/TiltSeries/{id}/tiltseries_metadata.json`), or null. */
@@ -64,15 +57,7 @@ async function tiltSeriesMetadataPath(ctx: ItemContext): Promise<string | null> 
   const ts = (await findItems(ctx.run, ctx.run.profile.byKey.get("tiltseries")!, run))[0];
   if (!ts) return null;
   if (ts.found.storage === "output" && ts.found.path?.endsWith("tiltseries_metadata.json")) return ts.found.path;
-  const runDir = ctx.outputDir(run.type);
-  const id = await assignId(ctx, {
-    kind: "tiltseries",
-    container: () => runDir,
-    metadataGlob: () => `${runDir}/TiltSeries/*/tiltseries_metadata.json`,
-    hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
-    current: () => ({ deposition_id: depositionId(ctx) }),
-  });
-  return `${runDir}/TiltSeries/${id}/tiltseries_metadata.json`;
+  return `${ctx.outputDir(run.type)}/TiltSeries/${await tiltSeriesId(ctx)}/tiltseries_metadata.json`;
 }
 
 /** Floats as Python writes them (`-5.0`, `[[1.0, 0.0], ...]`), z_index an int. */

@@ -4,6 +4,7 @@
  * id, otherwise it gets the next free id. The id is the numeric folder holding the metadata file.
  */
 import type { ItemContext } from "@ingestkit/core";
+import { depositionId } from "./metadata.js";
 
 interface ContainerState {
   next: number;
@@ -52,4 +53,23 @@ export async function assignId(ctx: ItemContext, scheme: IdScheme): Promise<numb
   const id = st.next++;
   st.byHash.set(h, id);
   return id;
+}
+
+/**
+ * The reference's id of an entity kept once per run and deposition (tilt series, alignments):
+ * the numeric folder of `{run}/{folder}/{id}/{metadataFile}`.
+ */
+export function runScopedId(ctx: ItemContext, kind: string, folder: string, metadataFile: string): Promise<number> {
+  const runDir = ctx.outputDir(ctx.item.require("run").type);
+  return assignId(ctx, {
+    kind,
+    container: () => runDir,
+    metadataGlob: () => `${runDir}/${folder}/*/${metadataFile}`,
+    hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
+    current: () => ({ deposition_id: depositionId(ctx) }),
+  });
+}
+
+export function tiltSeriesId(ctx: ItemContext): Promise<number> {
+  return runScopedId(ctx, "tiltseries", "TiltSeries", "tiltseries_metadata.json");
 }

@@ -159,21 +159,6 @@ function mrcDType(dtype: SlabSource["dtype"]): "float32" | "int8" | "uint16" {
   throw new Error(`volumes are written as float32, int8 or uint16, not ${dtype}`);
 }
 
-/** An object whose entries are computed when first enumerated. */
-function lazyMetadata(make: () => { readonly [key: string]: PyJson }): { readonly [key: string]: PyJson } {
-  let made: { readonly [key: string]: PyJson } | undefined;
-  const get = () => (made ??= make());
-  return new Proxy({} as { readonly [key: string]: PyJson }, {
-    ownKeys: () => Reflect.ownKeys(get()),
-    getOwnPropertyDescriptor: (_t, k) => {
-      const v = (get() as Record<string | symbol, PyJson>)[k];
-      return v === undefined ? undefined : { value: v, enumerable: true, configurable: true, writable: false };
-    },
-    get: (_t, k) => (get() as Record<string | symbol, PyJson>)[k],
-    has: (_t, k) => k in get(),
-  });
-}
-
 export interface VolumeOutputs {
   /** Output-relative keys, as the metadata lists them. */
   mrcFile: string;
@@ -307,8 +292,8 @@ async function convert(
       const result = await writeOmeZarrPyramid(feed, store, {
         ngffVersion: ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4",
         kind: o.kind,
-        // evaluated by the writer after the last voxel (instance masks list the labels seen)
-        ...(zarrMetadata ? { metadata: lazyMetadata(zarrMetadata) } : {}),
+        // called by the writer after the last voxel (instance masks list the labels seen)
+        ...(zarrMetadata ? { metadata: zarrMetadata } : {}),
         voxelSpacing: o.voxelSpacing,
         workers: Math.min(availableParallelism(), 4),
       });
