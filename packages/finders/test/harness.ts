@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { convert, LocalStorage, parseConfig, type ConvertResult, type PlanNode, type SelectionFlags } from "@ingestkit/core";
+import { convert, LocalStorage, parseConfig, type ConvertResult, type Logger, type PlanNode, type SelectionFlags } from "@ingestkit/core";
 import { createCryoetProfile } from "@ingestkit/importers";
 
 /** Sections the schema requires, used when the test's YAML does not give its own. */
@@ -32,7 +32,7 @@ export function makeTree(root: string, files: Record<string, string | Uint8Array
   }
 }
 
-export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: SelectionFlags; dryRun?: boolean; settings?: Record<string, unknown> } = {}): Promise<ConvertResult & { dir: string }> {
+export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: SelectionFlags; dryRun?: boolean; settings?: Record<string, unknown>; logger?: Logger } = {}): Promise<ConvertResult & { dir: string }> {
   // INPUT is named like the portal's bucket so bucket-qualified config paths resolve; dir/src is
   // INPUT/source_prefix (a symlink keeps the tests' paths short)
   const dir = mkdtempSync(join(tmpdir(), "ingestkit-finders-"));
@@ -52,6 +52,7 @@ export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: Se
     dryRun: opts.dryRun ?? true,
     settings: { inputBase: new LocalStorage(bucket), ...opts.settings },
     now: 1767225600,
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   return { ...res, dir };
 }

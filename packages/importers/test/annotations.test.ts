@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryByteSink, writeMrc } from "@ingestkit/formats";
 import { run } from "../../finders/test/harness.js";
+import { SEMANTIC_MASK } from "../../formats/test/support-annotations.js";
 // @ts-expect-error plain ESM helper shared with the benchmarks
 import { tomogramsSection } from "../../../scripts/lib/tomogram-config.mjs";
 
@@ -27,14 +28,7 @@ async function mrc(shape: { z: number; y: number; x: number }, values: ArrayLike
 }
 
 // reference 6.3 item 12: labels 1, 2 and 3 on a 4x4x4 grid
-const SEMANTIC = (() => {
-  const a = new Array(64).fill(0);
-  const at = (z: number, y: number, x: number) => (z * 4 + y) * 4 + x;
-  for (const z of [2, 3]) for (let y = 0; y < 4; y++) a[at(z, y, 3)] = 1;
-  for (const z of [0, 1]) for (const y of [1, 2]) a[at(z, y, 1)] = 2;
-  for (let x = 0; x < 4; x++) a[at(0, 0, x)] = 3;
-  return a;
-})();
+const SEMANTIC = [...SEMANTIC_MASK];
 
 const METADATA = `
       annotation_ingest_id: some-protein-1
@@ -121,6 +115,20 @@ describe("segmentation masks (reference 6.3 item 12)", () => {
     });
     expect(r.summary.failures).toEqual([]);
     expect(existsSync(join(r.dir, "out", VS, "Annotations"))).toBe(false);
+  });
+
+  it("a dropped mask leaves its annotation's other sources: metadata lists only them; the warning is given once", async () => {
+    const warnings: string[] = [];
+    const logger = { info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const r = await run(
+      ANNO(["      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
+      { input: { "annotations/m.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC), "annotations/points.csv": "1,2,3\n" } },
+      { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false, logger },
+    );
+    expect(r.summary.failures).toEqual([]);
+    const md = JSON.parse(readFileSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0.json"), "utf8"));
+    expect(md.files.map((f: { shape: string }) => f.shape)).toEqual(["Point"]);
+    expect(warnings.filter((w) => w.includes("skipping") && w.includes("m.mrc") && w.includes("no voxel has the label 7"))).toHaveLength(1);
   });
 });
 
@@ -598,6 +606,15 @@ print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).
     for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (a[y][x].join() !== b[y][x].join()) changed++;
     expect(changed).toBeGreaterThanOrEqual(36); // the 6x6 mask footprint, plus the point's disc
     expect(changed).toBeLessThan(36 + 20);
+  });
+
+  it("a mask of another shape than the tomogram is not drawn, with a warning; the key images are still written", async () => {
+    const warnings: string[] = [];
+    const logger = { info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const r = await run(cfg(true), { input: { "TS_1/tomo.mrc": await tomo(), "annotations/mask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC), "annotations/points.csv": "20,15,4\n" } }, { ...sel, logger });
+    expect(r.summary.failures).toEqual([]);
+    expect(existsSync(join(r.dir, "out", VS, "Images", "100", "key-photo-snapshot.png"))).toBe(true);
+    expect(warnings.some((w) => /not drawing .*segmentationmask\.zarr on the key images: it is 4x4x4, the tomogram 8x30x40/.test(w))).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@
  * tomogram's source dimensions times its voxel spacing) divided by the annotation's voxel spacing,
  * rounded like Python's round().
  */
-import { findItems, IngestError, type ItemContext } from "@ingestkit/core";
+import { findItems, IngestError, type EntityItem, type ItemContext } from "@ingestkit/core";
 import type { VolumeShape } from "@ingestkit/formats";
 import { sourceKey } from "./common.js";
 import { openVolume } from "./volume-io.js";
@@ -32,10 +32,20 @@ function dimensionOf(v: unknown): VolumeDimension | undefined {
   return d.x && d.y && d.z ? d : undefined;
 }
 
-/** The run's first tomogram source's dimensions × its voxel spacing (ångström), or undefined. */
-export async function tomogramVolumeDimension(ctx: ItemContext): Promise<VolumeDimension | undefined> {
-  const types = ctx.run.profile.byKey;
+/**
+ * The run's first tomogram source's dimensions × its voxel spacing (ångström), or undefined. Found
+ * and read once per run item: every rescaled mask and the alignment's steps ask for it.
+ */
+export function tomogramVolumeDimension(ctx: ItemContext): Promise<VolumeDimension | undefined> {
   const run = ctx.item.require("run");
+  const known = ctx.run.memo("cryoet.tomogramVolumeDimension", () => new WeakMap<EntityItem, Promise<VolumeDimension | undefined>>());
+  let dims = known.get(run);
+  if (!dims) known.set(run, (dims = firstTomogramDimension(ctx, run)));
+  return dims;
+}
+
+async function firstTomogramDimension(ctx: ItemContext, run: EntityItem): Promise<VolumeDimension | undefined> {
+  const types = ctx.run.profile.byKey;
   for (const vs of await findItems(ctx.run, types.get("voxel_spacing")!, run)) {
     for (const tomo of await findItems(ctx.run, types.get("tomogram")!, vs)) {
       if (tomo.found.path === null) continue;

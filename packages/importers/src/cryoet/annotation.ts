@@ -96,7 +96,13 @@ export const annotationImporter: Importer = {
       return found; // a bad shape or format fails this item alone, in prepare
     }
     if (handler.isValid && !(await handler.isValid(ctx, source))) {
-      ctx.run.log.warn(`${ctx.item.entityPath}: skipping ${ctx.item.pathLocation ?? ctx.item.name}: ${handler.invalidWhy?.(source) ?? "not valid for this shape"}`);
+      // importMetadata finds the sources once more: say it once
+      const warned = ctx.run.memo("cryoet.annotationSkipWarned", () => new Set<string>());
+      const why = `${ctx.item.entityPath}: skipping ${ctx.item.pathLocation ?? ctx.item.name}: ${handler.invalidWhy?.(source) ?? "not valid for this shape"}`;
+      if (!warned.has(why)) {
+        warned.add(why);
+        ctx.run.log.warn(why);
+      }
       return null;
     }
     return found;
@@ -135,8 +141,12 @@ export const annotationImporter: Importer = {
     const type = ctx.item.type;
     const alignment = ctx.item.extraVars.alignment_metadata_path ?? null;
     const own = idHash(ctx.item.entry.metadata ?? {}, ctx, alignment);
-    // every source of this annotation (same hash, hence the same id and folder), in found order
-    const siblings = (await findItems(ctx.run, type, vs)).filter((it) => idHash(it.entry.metadata ?? {}, ctx, alignment) === own);
+    // every source of this annotation (same hash, hence the same id and folder), in found order; the
+    // voxel spacing's sources are found once for all its annotations, not again per source
+    const byVs = ctx.run.memo("cryoet.annotationItems", () => new WeakMap<EntityItem, Promise<EntityItem[]>>());
+    let all = byVs.get(vs);
+    if (!all) byVs.set(vs, (all = findItems(ctx.run, type, vs)));
+    const siblings = (await all).filter((it) => idHash(it.entry.metadata ?? {}, ctx, alignment) === own);
     const files: AnnotationFile[] = [];
     let objectCount = 0;
     for (const it of siblings) {

@@ -242,10 +242,9 @@ export interface KeyImageOverlayInputs {
 /**
  * The reference's key-image annotations (§5.5): default-visible SegmentationMask and
  * Point / OrientedPoint files of annotations in the tomogram's voxel spacing on its alignment,
- * in the colours of their Neuroglancer layers. A mask of another shape than the tomogram is left
- * out with a warning (it cannot be laid over the image).
+ * in the colours of their Neuroglancer layers.
  */
-export async function keyImageOverlayInputs(ctx: ItemContext, tomo: EntityItem, size: { x: number; y: number; z: number }): Promise<KeyImageOverlayInputs> {
+export async function keyImageOverlayInputs(ctx: ItemContext, tomo: EntityItem): Promise<KeyImageOverlayInputs> {
   const run = ctx.item.require("run");
   const vsDir = ctx.outputDir(ctx.item.require("voxel_spacing").type);
   const alignment = tomo.extraVars.alignment_metadata_path ?? null;
@@ -262,14 +261,7 @@ export async function keyImageOverlayInputs(ctx: ItemContext, tomo: EntityItem, 
       const st = await ctx.output.stat(file.path);
       if (!st) continue;
       if (file.shape === "SegmentationMask" && file.format === "zarr") {
-        const reader = await openVolume(ctx.output.view, file.path, ctx.run.outputLocation(file.path));
-        const shape = reader.shape;
-        await reader.close();
-        if (shape.x !== size.x || shape.y !== size.y || shape.z !== size.z) {
-          ctx.run.log.warn(`${ctx.item.entityPath}: not drawing ${ctx.run.outputLocation(file.path)} on the key images: it is ${shape.z}x${shape.y}x${shape.x}, the tomogram ${size.z}x${size.y}x${size.x}`);
-          continue;
-        }
-        out.masks.push({ color: rgbOfHex(hex), key: file.path });
+        out.masks.push({ color: rgbOfHex(hex), key: file.path }); // its shape is checked against the tomogram's when drawn
       } else if ((file.shape === "Point" || file.shape === "OrientedPoint") && file.format === "ndjson") {
         const points = parseNdjson(await ctx.output.readText(file.path), ctx.run.outputLocation(file.path))
           .map((p) => p.location)

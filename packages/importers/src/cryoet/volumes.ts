@@ -1,8 +1,8 @@
 /**
  * Tilt series and tomograms: ids (reused when the identifying fields match existing output
  * metadata, else the next free one from 100), MRC + OME-Zarr standardization (volume-io.ts) and
- * their metadata JSON as reference 1.3 lists it. Alignments, annotations and visualization arrive
- * with the Annotations issue and are reported as not supported rather than skipped.
+ * their metadata JSON as reference 1.3 lists it, and the tomograms' key images. Alignments are in
+ * alignment.ts, annotations in annotation*.ts, Neuroglancer outputs in visualization.ts.
  */
 import { findItems, fingerprint, IngestError, PyFloat, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
 import { annotationOverlay, KeyImageError, parseCtf, parseMdoc, parseRawTilt, renderKeyImages, type KeyImages } from "@ingestkit/formats";
@@ -10,7 +10,7 @@ import { keyImageOverlayInputs, type KeyImageOverlayInputs } from "./visualizati
 import { sourceKey, sourceStorage } from "./common.js";
 import { expandedMetadata } from "./expand.js";
 import { alignmentId } from "./alignment.js";
-import { assignId } from "./ids.js";
+import { assignId, tiltSeriesId } from "./ids.js";
 import { depositionId, writeMetadata } from "./metadata.js";
 import { perSectionParameters } from "./per-section.js";
 import { openVolume, pyramidShapes, standardizeVolume, type VolumeOutputs } from "./volume-io.js";
@@ -61,15 +61,7 @@ export const tiltSeriesImporter: Importer = {
   describe: "volume (MRC + OME-Zarr)",
   async prepare(ctx: ItemContext) {
     if (ctx.item.id !== undefined) return;
-    const run = ctx.item.require("run");
-    const runDir = ctx.outputDir(run.type);
-    ctx.item.id = await assignId(ctx, {
-      kind: "tiltseries",
-      container: () => runDir,
-      metadataGlob: () => `${runDir}/TiltSeries/*/tiltseries_metadata.json`,
-      hash: (md) => `${runDir}-${String(md.deposition_id ?? depositionId(ctx))}`,
-      current: () => ({ deposition_id: depositionId(ctx) }),
-    });
+    ctx.item.id = await tiltSeriesId(ctx);
   },
   async importItem(ctx) {
     const out = await standardizeVolume(ctx, {
@@ -232,12 +224,7 @@ export const keyImageImporter: Importer = {
     const overlays = ctx.run.memo("cryoet.keyImageOverlays", () => new Map<EntityItem, Promise<KeyImageOverlayInputs>>());
     let pending = overlays.get(tomo);
     if (!pending) {
-      pending = (async () => {
-        const reader = await openVolume(storage, tomoKey, location);
-        const size = { ...reader.shape };
-        await reader.close();
-        return keyImageOverlayInputs(ctx, tomo, size);
-      })();
+      pending = keyImageOverlayInputs(ctx, tomo);
       overlays.set(tomo, pending);
     }
     const overlay = await pending;
@@ -256,7 +243,17 @@ export const keyImageImporter: Importer = {
         const reader = await openVolume(storage, tomoKey, location);
         const masks: Array<{ color: [number, number, number]; source: Awaited<ReturnType<typeof openVolume>> }> = [];
         try {
-          for (const m of overlay.masks) masks.push({ color: m.color, source: await openVolume(ctx.output.view, m.key, ctx.run.outputLocation(m.key)) });
+          for (const m of overlay.masks) {
+            const source = await openVolume(ctx.output.view, m.key, ctx.run.outputLocation(m.key));
+            const [a, b] = [source.shape, reader.shape];
+            if (a.x === b.x && a.y === b.y && a.z === b.z) {
+              masks.push({ color: m.color, source });
+              continue;
+            }
+            // a mask not rescaled to the tomogram cannot be laid over it
+            ctx.run.log.warn(`${ctx.item.entityPath}: not drawing ${ctx.run.outputLocation(m.key)} on the key images: it is ${a.z}x${a.y}x${a.x}, the tomogram ${b.z}x${b.y}x${b.x}`);
+            await source.close();
+          }
           const drawn = masks.length || overlay.points.length ? { overlay: annotationOverlay(masks, overlay.points) } : {};
           return await renderKeyImages(reader, drawn);
         } catch (err) {
