@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { binaryMaskSource, instanceMaskSource, maskHasLabel, resizeLocalMean, zoomNearest } from "../src/mask/index.js";
 import type { SlabSource, VolumeShape, VoxelArray } from "../src/volume.js";
+import { SEMANTIC_MASK } from "./support-annotations.js";
 
 const PY = "/usr/bin/python3";
 
@@ -101,15 +102,7 @@ describe("resizeLocalMean and zoomNearest match scikit-image and SciPy", () => {
   });
 });
 
-// reference 6.3 item 12: the portal's semantic_mask.mrc holds labels 1, 2 and 3 on a 4x4x4 grid
-const SEMANTIC: number[] = (() => {
-  const a = new Array(64).fill(0);
-  const at = (z: number, y: number, x: number) => (z * 4 + y) * 4 + x;
-  for (const z of [2, 3]) for (let y = 0; y < 4; y++) a[at(z, y, 3)] = 1;
-  for (const z of [0, 1]) for (const y of [1, 2]) a[at(z, y, 1)] = 2;
-  for (let x = 0; x < 4; x++) a[at(0, 0, x)] = 3;
-  return a;
-})();
+const SEMANTIC = SEMANTIC_MASK;
 const cube = (fill: (z: number, y: number, x: number) => number) => {
   const out: number[][][] = [];
   for (let z = 0; z < 4; z++) {

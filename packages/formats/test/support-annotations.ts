@@ -243,3 +243,13 @@ export const ORIENTED_POINTS_MOD = writeImodModel({
   objects: [{ name: "obj", contours: [] }],
   slicerAngles: ORIENTED_POINTS_SLAN.map((s) => ({ time: 1, angles: [...s.angles], center: [...s.center] })),
 });
+
+/** Reference 6.3 item 12: the portal's semantic_mask.mrc, labels 1, 2 and 3 on a 4x4x4 grid (z, y, x order). */
+export const SEMANTIC_MASK: readonly number[] = (() => {
+  const a = new Array<number>(64).fill(0);
+  const at = (z: number, y: number, x: number) => (z * 4 + y) * 4 + x;
+  for (const z of [2, 3]) for (let y = 0; y < 4; y++) a[at(z, y, 3)] = 1;
+  for (const z of [0, 1]) for (const y of [1, 2]) a[at(z, y, 1)] = 2;
+  for (let x = 0; x < 4; x++) a[at(0, 0, x)] = 3;
+  return a;
+})();
