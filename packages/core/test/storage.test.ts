@@ -198,6 +198,40 @@ describe("LocalStorage", () => {
     await expect(storage.readWithStat("r")).rejects.toMatchObject({ code: "SOURCE_UNREADABLE" });
   });
 
+  it("readWithStat with reuse hands back a released buffer for the next read, never one still held", async () => {
+    const a = Buffer.alloc(600 * 1024, 0xaa);
+    const b = Buffer.alloc(520 * 1024, 0xbb);
+    put("p/a.bin", a);
+    put("p/b.bin", b);
+    const first = await storage.readWithStat("p/a.bin", undefined, { reuse: true });
+    expect(Buffer.from(first.bytes).equals(a)).toBe(true);
+    // still held: the next read gets a buffer of its own, and the first read's bytes stay as they were
+    const second = await storage.readWithStat("p/b.bin", undefined, { reuse: true });
+    expect(second.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(Buffer.from(first.bytes).equals(a)).toBe(true);
+    expect(Buffer.from(second.bytes).equals(b)).toBe(true);
+    first.release!();
+    first.release!(); // twice is harmless: the buffer is pooled once
+    const third = await storage.readWithStat("p/b.bin", undefined, { reuse: true });
+    const fourth = await storage.readWithStat("p/a.bin", undefined, { reuse: true });
+    expect(third.bytes.buffer).toBe(first.bytes.buffer);
+    expect(fourth.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(third.bytes.length).toBe(b.length);
+    expect(Buffer.from(third.bytes).equals(b)).toBe(true);
+    expect(Buffer.from(fourth.bytes).equals(a)).toBe(true);
+    // without reuse there is nothing to release
+    expect((await storage.readWithStat("p/a.bin")).release).toBeUndefined();
+  });
+
+  it("removeStaleTemps removes the temp files of writers that are gone, and not those of a live one", async () => {
+    put("t/x.bin.ingestkit-tmp-999999-0badf00d-1z", "left by a killed run");
+    put("t/y.bin.ingestkit-tmp-999999-0badf00d", "older naming");
+    put(`t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`, "in flight");
+    put("t/keep.bin", "data");
+    expect(await storage.removeStaleTemps()).toBe(2);
+    expect(tree(root).filter((f) => f.startsWith("t/")).sort()).toEqual(["t/keep.bin", `t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`]);
+  });
+
   it("list gives sorted immediate files and dirs, hides in-flight temp files, follows symlinks", async () => {
     put("d/z.txt");
     put("d/a.txt");

@@ -9,6 +9,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { IngestError, describeCause } from "../errors.js";
+import { BufferPool, closeFd, fstatFd, openFd, readFully, writeFileParts } from "./fd-io.js";
 import { safeKey } from "./paths.js";
 import type { Listing, StagedFile, Storage, StorageStat } from "./storage.js";
 
@@ -76,53 +77,65 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async readWithStat(key: string, beforeRead?: (stat: StorageStat) => Promise<void> | void): Promise<{ bytes: Uint8Array; stat: StorageStat }> {
-    let fh;
+  /** Reusable read buffers of `readWithStat(…, { reuse: true })`. */
+  private readonly pool = new BufferPool();
+
+  async readWithStat(
+    key: string,
+    beforeRead?: (stat: StorageStat) => Promise<void> | void,
+    options: { reuse?: boolean } = {},
+  ): Promise<{ bytes: Uint8Array; stat: StorageStat; release?: () => void }> {
+    let fd: number;
     try {
-      fh = await open(this.pathOf(key), "r");
+      fd = await openFd(this.pathOf(key), "r");
     } catch (err) {
       throw this.readError(key, err);
     }
+    let buf: Buffer | undefined;
     try {
-      const s = await fh.stat();
+      const s = await fstatFd(fd);
       if (s.isDirectory()) throw this.readError(key, Object.assign(new Error("is a directory"), { code: "EISDIR" }));
       const st: StorageStat = { kind: "file", size: s.size, mtimeMs: Math.trunc(s.mtimeMs) };
       await beforeRead?.(st);
       // one read of the size fstat gave (fs.readFile reads 512 KiB at a time and then once more for the end)
-      const bytes = Buffer.allocUnsafe(s.size);
-      let got = 0;
-      while (got < s.size) {
-        const { bytesRead } = await fh.read(bytes, got, s.size - got, got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return { bytes: got === s.size ? bytes : bytes.subarray(0, got), stat: st };
+      buf = options.reuse ? this.pool.take(s.size) : Buffer.allocUnsafe(s.size);
+      const got = await readFully(fd, buf, s.size, 0);
+      const bytes = got === buf.length ? buf : buf.subarray(0, got);
+      if (!options.reuse) return { bytes, stat: st };
+      const taken = buf;
+      let released = false;
+      return {
+        bytes,
+        stat: st,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.pool.give(taken);
+        },
+      };
     } catch (err) {
+      if (options.reuse && buf) this.pool.give(buf);
       throw this.readError(key, err);
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
   }
 
   async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
-    let fh;
+    let fd: number;
     try {
-      fh = await open(this.pathOf(key), "r");
+      fd = await openFd(this.pathOf(key), "r");
     } catch (err) {
       throw this.readError(key, err);
     }
     try {
       const length = Math.max(0, end - start);
-      const buf = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      // unzeroed: only the bytes read are returned
+      const buf = Buffer.allocUnsafe(length);
+      const got = await readFully(fd, buf, length, start);
       return got === length ? buf : buf.subarray(0, got);
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
   }
 
@@ -148,7 +161,7 @@ export class LocalStorage implements Storage {
 
   /** `write` of the parts' concatenation: one writev per file (the parts are not joined in memory). */
   async writeParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
-    await this.atomicWrite(key, (tmp) => writeAllParts(tmp, parts));
+    await this.atomicWrite(key, (tmp) => writeFileParts(tmp, parts));
   }
 
   private async atomicWrite(key: string, writeTemp: (tmp: string) => Promise<void>): Promise<void> {
@@ -241,7 +254,7 @@ export class LocalStorage implements Storage {
         const p = join(dir, e.name);
         if (e.isDirectory()) await walk(p);
         else {
-          const m = /\.ingestkit-tmp-(\d+)-[0-9a-f]+$/.exec(e.name);
+          const m = /\.ingestkit-tmp-(\d+)-[0-9a-z-]+$/.exec(e.name);
           if (m && !alive(Number(m[1]))) {
             await unlink(p).catch(() => undefined);
             removed++;
@@ -283,28 +296,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Creates (truncates) `path` and writes all of `parts` to it, resuming after short writes. */
-async function writeAllParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
-  const fh = await open(path, "w");
-  try {
-    let rest = parts.filter((b) => b.length > 0);
-    while (rest.length > 0) {
-      let { bytesWritten } = await fh.writev(rest as Uint8Array[]);
-      const next: Uint8Array[] = [];
-      for (const b of rest) {
-        if (bytesWritten >= b.length) bytesWritten -= b.length;
-        else {
-          next.push(bytesWritten > 0 ? b.subarray(bytesWritten) : b);
-          bytesWritten = 0;
-        }
-      }
-      rest = next;
-    }
-  } finally {
-    await fh.close();
-  }
-}
+/** Random once per process, then counted: unique among concurrent writers without a random draw per file. */
+const tempTag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+let tempCount = 0;
 
 function tempName(p: string): string {
-  return `${p}.ingestkit-tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  return `${p}.ingestkit-tmp-${tempTag}-${(tempCount++).toString(36)}`;
 }

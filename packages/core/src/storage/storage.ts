@@ -40,8 +40,15 @@ export interface Storage {
    * `stat` and `read` of a file through one open descriptor: the identity returned is that of the bytes read, and a
    * local file costs four system calls instead of `stat` + `read`'s eight or more. `beforeRead` runs between the two
    * (e.g. to wait for a memory budget of `stat.size` bytes). Optional: callers fall back to `stat` then `read`.
+   * With `reuse`, the bytes may live in a pooled buffer and `release` (when returned) gives it back for a later read:
+   * call it once nothing refers to the bytes any more (a caller reading thousands of files saves the page faults of
+   * a fresh buffer per file).
    */
-  readWithStat?(key: string, beforeRead?: (stat: StorageStat) => Promise<void> | void): Promise<{ bytes: Uint8Array; stat: StorageStat }>;
+  readWithStat?(
+    key: string,
+    beforeRead?: (stat: StorageStat) => Promise<void> | void,
+    options?: { reuse?: boolean },
+  ): Promise<{ bytes: Uint8Array; stat: StorageStat; release?: () => void }>;
   /** Bytes [start, end) of an object. */
   readRange(key: string, start: number, end: number): Promise<Uint8Array>;
   readStream(key: string): Promise<Readable>;

@@ -90,6 +90,7 @@ export const instanceImporter: Importer = {
     const location = ctx.run.inputLocation(key);
     state.tracking?.fileStatus(location, "In Progress");
     let held = 0;
+    let release: (() => void) | undefined;
     try {
       // the source's identity before its bytes (a file changed in between is recorded as changed), and a budget of
       // bytes held at once acquired before the read
@@ -100,7 +101,8 @@ export const instanceImporter: Importer = {
       let st: Awaited<ReturnType<typeof ctx.input.stat>>;
       let bytes: Uint8Array;
       if (ctx.input.readWithStat) {
-        ({ bytes, stat: st } = await ctx.input.readWithStat(key, (s) => budget(s.size)));
+        // a pooled read buffer, given back once the output is written (a dry run keeps the bytes it stages)
+        ({ bytes, stat: st, release } = await ctx.input.readWithStat(key, (s) => budget(s.size), { reuse: !ctx.run.dryRun }));
       } else {
         st = await ctx.input.stat(key);
         await budget(st?.size ?? 0);
@@ -161,6 +163,7 @@ export const instanceImporter: Importer = {
       if (err instanceof DicomError) throw new IngestError("SOURCE_INVALID", `${message} [${code}]`, { cause: err });
       throw err;
     } finally {
+      release?.();
       state.readBudget.release(held);
     }
   },

@@ -47,17 +47,29 @@ export function scanInput(run: RunContext, listGlob: string): Promise<ScanResult
 /** Files whose first bytes are read at once by the scan (the reads of a window overlap; parsing stays in order). */
 const SCAN_WINDOW = 32;
 
-type Prefix = { kind: "dir" } | { kind: "file"; size: number; bytes: Uint8Array } | { kind: "error"; error: unknown };
+type Prefix = { kind: "dir" } | { kind: "file"; bytes: Uint8Array; isPrefix: boolean } | { kind: "error"; error: unknown };
 
-/** stat, then the first bytes; a failing stat fails the scan (as a listing would), a failing read only the file */
+/**
+ * The file's first bytes. One read of HEADER_PREFIX_BYTES + 1 usually tells all: fewer bytes came back, so that is
+ * the whole file; more, so the header is a prefix (one request per file on S3, three system calls on disk). When
+ * that read fails, the slower path tells a file gone since the listing (skipped), a folder and a read error apart:
+ * stat, then read; a failing stat fails the scan (as a listing would), a failing read only the file.
+ */
 async function readPrefix(run: RunContext, key: string): Promise<Prefix | undefined> {
+  try {
+    const bytes = await run.input.readRange(key, 0, HEADER_PREFIX_BYTES + 1);
+    if (bytes.length <= HEADER_PREFIX_BYTES) return { kind: "file", bytes, isPrefix: false };
+    return { kind: "file", bytes: bytes.subarray(0, HEADER_PREFIX_BYTES), isPrefix: true };
+  } catch {
+    // below
+  }
   const st = await run.input.stat(key);
   if (!st) return undefined;
   if (st.kind === "dir") return { kind: "dir" };
   const size = st.size ?? 0;
   try {
     const bytes = size > 0 ? await run.input.readRange(key, 0, Math.min(size, HEADER_PREFIX_BYTES)) : new Uint8Array(0);
-    return { kind: "file", size, bytes };
+    return { kind: "file", bytes, isPrefix: size > HEADER_PREFIX_BYTES };
   } catch (error) {
     return { kind: "error", error };
   }
@@ -79,9 +91,9 @@ async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
       let header: DicomHeader;
       try {
         if (p.kind === "error") throw p.error;
-        const { size, bytes } = p;
-        header = scanDicomHeader(bytes, { fileName: key, isPrefix: size > HEADER_PREFIX_BYTES });
-        if (!header.isDicom) throw new DicomError("NOT_DICOM", key, size === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
+        const { bytes, isPrefix } = p;
+        header = scanDicomHeader(bytes, { fileName: key, isPrefix });
+        if (!header.isDicom) throw new DicomError("NOT_DICOM", key, bytes.length === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
         if (!header.seriesInstanceUID || !header.studyInstanceUID) throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
       } catch (err) {
         const code = err instanceof DicomError ? err.code : "UNREADABLE";
