@@ -7,6 +7,8 @@ export { DEID_METHOD_CODES, deidentifyDataset, mergeMappings, normalizeTag } fro
 export type { CustomRule, DeidentifyOptions, DeidentifyResult, DeidMappings } from "./deidentify.js";
 export { deidentifyFile, deidentifyFileParts, vrOf } from "./file.js";
 export type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file.js";
+export { deidentifyLocalFile } from "./local-file.js";
+export type { LocalFileResult } from "./local-file.js";
 export { encodeElement, writeDicomDict } from "./write.js";
 export { scanDicomHeader, hasDicmPrefix } from "./scan.js";
 export type { DicomHeader, ScanOptions } from "./scan.js";

@@ -3,7 +3,7 @@
  * `dicom.output.instance_path`; `series` writes the per-series metadata JSON and its tracking
  * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
  */
-import { fingerprint, IngestError, type Importer, type ItemContext, type RunContext } from "@ingestkit/core";
+import { fingerprint, IngestError, LocalStorage, type Importer, type ItemContext, type RunContext, type StorageStat } from "@ingestkit/core";
 import { deidentifyFileParts, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
 import { writeMappingFiles } from "./mappings.js";
 import { attributeVars, sourceVars, timestampVars } from "./naming.js";
@@ -82,6 +82,106 @@ function codeOf(err: unknown): string {
   return "IMPORTER_FAILED";
 }
 
+/** What the importer writes for one source: the new header, the bytes passed through, and what it knows of both. */
+interface Rewritten {
+  /** of the source's bytes (for the manifest fingerprint) */
+  st: StorageStat | undefined;
+  head: Uint8Array;
+  /** the source's bytes from `tailOffset` on (the pixel data when only the header was rewritten; empty otherwise) */
+  tail: Uint8Array;
+  tailOffset: number;
+  /** the output's header */
+  header: DicomHeader;
+  vars: Record<string, unknown>;
+}
+
+/** Files larger than this are never given to a worker: they are read on the main thread under the byte budget. */
+export const WORKER_MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * De-identification in a worker thread (deid-pool.ts), for local sources. The stamps' values are expanded here before
+ * the file is read, from the series scan's header (the same fields as the whole-file scan when the header fits in
+ * the scan's prefix); if the worker's whole-file scan disagrees on them, or the worker declines (a large file, an
+ * I/O error), the main-thread path does the file. Undefined then.
+ */
+async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, release: (r: () => void) => void): Promise<Rewritten | undefined> {
+  const pool = state.pool;
+  if (!pool || !(ctx.input instanceof LocalStorage)) return undefined;
+  const prefix = (await scanInput(ctx.run, state.settings.listGlob)).byKey.get(key)?.header;
+  if (!prefix) return undefined;
+  const vars = preVars(ctx, state, key, prefix);
+  const stamps = stampsOf(ctx, state, vars);
+  await state.readBudget.acquire(WORKER_MAX_FILE_BYTES);
+  let r;
+  try {
+    r = await pool.run(ctx.input.pathOf(key), key, stamps, WORKER_MAX_FILE_BYTES);
+  } finally {
+    state.readBudget.release(WORKER_MAX_FILE_BYTES);
+  }
+  if (r.kind === "declined") {
+    ctx.run.log.debug?.(`${key}: de-identified on the main thread (${r.reason})`);
+    return undefined;
+  }
+  const buffer = r.buffer;
+  // a dry run stages the bytes it would write: their buffer is not handed out again
+  if (!ctx.run.dryRun) release(() => pool.recycle(buffer));
+  if ((r.scanned.seriesNumber ?? 0) !== (prefix.seriesNumber ?? 0)) return undefined;
+  checkMapped(state, r.scanned);
+  state.addMappings(r.mappings);
+  for (const w of r.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
+  return {
+    st: { kind: "file", size: r.stat.size, mtimeMs: r.stat.mtimeMs },
+    head: r.head,
+    tail: new Uint8Array(buffer, r.tailOffset, r.length - r.tailOffset),
+    tailOffset: r.tailOffset,
+    header: r.header,
+    vars,
+  };
+}
+
+/** The same work on the main thread: any storage, copy mode, large files. */
+async function inProcess(ctx: ItemContext, state: DicomRunState, key: string, release: (r: () => void) => void): Promise<Rewritten> {
+  // the source's identity before its bytes (a file changed in between is recorded as changed), and a budget of
+  // bytes held at once acquired before the read
+  let held = 0;
+  const budget = async (size: number) => {
+    held = size;
+    await state.readBudget.acquire(held);
+  };
+  release(() => state.readBudget.release(held));
+  let st: StorageStat | undefined;
+  let bytes: Uint8Array;
+  if (ctx.input.readWithStat) {
+    // a pooled read buffer, given back once the output is written (a dry run keeps the bytes it stages)
+    let give: (() => void) | undefined;
+    ({ bytes, stat: st, release: give } = await ctx.input.readWithStat(key, (s) => budget(s.size), { reuse: !ctx.run.dryRun }));
+    if (give) release(give);
+  } else {
+    st = await ctx.input.stat(key);
+    await budget(st?.size ?? 0);
+    bytes = await ctx.input.read(key);
+  }
+  const scanned = scanDicomHeader(bytes, { fileName: key });
+  const vars = preVars(ctx, state, key, scanned);
+  const stamps = stampsOf(ctx, state, vars);
+  // the output is `head` followed by `tail`, the source's own bytes from `tailOffset` on: written one after the
+  // other, never joined in memory
+  let head: Uint8Array;
+  let tail: Uint8Array = bytes.subarray(bytes.length);
+  let tailOffset = bytes.length;
+  if (state.settings.mode === "deidentify") {
+    checkMapped(state, scanned);
+    const res = deidentifyFileParts(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key, scanned });
+    state.addMappings(res.mappings);
+    for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
+    ({ head, tail, tailOffset } = res);
+  } else {
+    head = stamps.length ? stampFile(bytes, stamps, key).bytes : bytes;
+  }
+  const header = head !== bytes ? scanDicomHeader(head, { fileName: key, isPrefix: tail.length > 0 }) : scanned;
+  return { st, head, tail, tailOffset, header, vars };
+}
+
 export const instanceImporter: Importer = {
   describe: "de-identify / copy",
   async importItem(ctx) {
@@ -89,43 +189,11 @@ export const instanceImporter: Importer = {
     const key = ctx.item.found.path!;
     const location = ctx.run.inputLocation(key);
     state.tracking?.fileStatus(location, "In Progress");
-    let held = 0;
-    let release: (() => void) | undefined;
+    // what to give back once the output is written (read buffers, the byte budget)
+    const releases: Array<() => void> = [];
+    const release = (r: () => void) => void releases.push(r);
     try {
-      // the source's identity before its bytes (a file changed in between is recorded as changed), and a budget of
-      // bytes held at once acquired before the read
-      const budget = async (size: number) => {
-        held = size;
-        await state.readBudget.acquire(held);
-      };
-      let st: Awaited<ReturnType<typeof ctx.input.stat>>;
-      let bytes: Uint8Array;
-      if (ctx.input.readWithStat) {
-        // a pooled read buffer, given back once the output is written (a dry run keeps the bytes it stages)
-        ({ bytes, stat: st, release } = await ctx.input.readWithStat(key, (s) => budget(s.size), { reuse: !ctx.run.dryRun }));
-      } else {
-        st = await ctx.input.stat(key);
-        await budget(st?.size ?? 0);
-        bytes = await ctx.input.read(key);
-      }
-      const scanned = scanDicomHeader(bytes, { fileName: key });
-      const vars = preVars(ctx, state, key, scanned);
-      const stamps = stampsOf(ctx, state, vars);
-      // the output is `head` followed by `tail`, the source's own bytes from `tailOffset` on (the pixel data when
-      // only the header was rewritten; empty otherwise): written one after the other, never joined in memory
-      let head: Uint8Array;
-      let tail: Uint8Array = bytes.subarray(bytes.length);
-      let tailOffset = bytes.length;
-      if (state.settings.mode === "deidentify") {
-        checkMapped(state, scanned);
-        const res = deidentifyFileParts(bytes, { ...state.settings.profile, stamps, secret: state.secret!, fileName: key, scanned });
-        state.addMappings(res.mappings);
-        for (const w of res.warnings) ctx.run.log.debug?.(`${key}: ${w}`);
-        ({ head, tail, tailOffset } = res);
-      } else {
-        head = stamps.length ? stampFile(bytes, stamps, key).bytes : bytes;
-      }
-      const header = head !== bytes ? scanDicomHeader(head, { fileName: key, isPrefix: tail.length > 0 }) : scanned;
+      const { st, head, tail, tailOffset, header, vars } = (await viaWorker(ctx, state, key, release)) ?? (await inProcess(ctx, state, key, release));
       const attrs: Record<string, unknown> = attributeVars(header);
       let pixelHash: string | undefined;
       if (state.needsPixelHash) {
@@ -163,8 +231,7 @@ export const instanceImporter: Importer = {
       if (err instanceof DicomError) throw new IngestError("SOURCE_INVALID", `${message} [${code}]`, { cause: err });
       throw err;
     } finally {
-      release?.();
-      state.readBudget.release(held);
+      for (const r of releases) r();
     }
   },
 };
@@ -224,6 +291,8 @@ export async function finishRun(run: RunContext): Promise<void> {
   const state = dicomRun(run);
   if (state.finished) return;
   state.finished = true;
+  // every instance is done by now (the root's metadata step runs last): the workers can go, whatever fails below
+  await state.pool?.close();
   if (state.mappingsDir && !run.dryRun) writeMappingFiles(state.mappingsDir, state.mappings, state.settings.mappings!.format);
   state.tracking?.finish({ completed: state.completed, failed: state.failed });
   state.lookup?.close();

@@ -5,8 +5,9 @@
  * is found by `dicom_series`; the `prepare` hook checks secret and paths before anything is
  * written and opens the tracking database.
  */
-import { defineProfile, finderRegistry, IngestError, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
+import { defineProfile, finderRegistry, IngestError, LocalStorage, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
+import { DeidPool, deidWorkerCount } from "./deid-pool.js";
 import { dicomSeriesFinder } from "./finder.js";
 import { batchImporter, finishRun, instanceImporter, seriesImporter } from "./importers.js";
 import { loadLookup, loadPatientIdMap } from "./lookup.js";
@@ -72,7 +73,14 @@ async function prepare(run: RunContext): Promise<void> {
   if (settings.imageTable && !dbPath) throw new IngestError("USAGE", "dicom.image_table needs dicom.tracking.db (the images table lives in the tracking database)", config.position(["dicom", "image_table"]));
   const tracking = dbPath && !run.dryRun ? new Tracking(dbPath, { config: config.file, input: run.input.location, output: run.output.location }) : undefined;
   const notifier = settings.webhooks.length && !run.dryRun ? new WebhookNotifier(settings.webhooks, run.log) : undefined;
-  setDicomRun(run, new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier));
+  const state = new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier);
+  // worker threads start now, while the series scan reads the headers
+  const workers = deidWorkerCount(Number(run.settings.concurrency ?? 1));
+  if (settings.mode === "deidentify" && secret && run.input instanceof LocalStorage && workers > 0) {
+    state.pool = new DeidPool(workers, { ...settings.profile, secret });
+    run.log.debug?.(`de-identifying local files in ${workers} worker thread${workers === 1 ? "" : "s"}`);
+  }
+  setDicomRun(run, state);
 }
 
 export function createDicomProfile(): Profile {

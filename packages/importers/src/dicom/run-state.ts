@@ -6,6 +6,7 @@
  */
 import type { RunContext } from "@ingestkit/core";
 import { mergeMappings, type DeidMappings } from "@ingestkit/formats";
+import type { DeidPool } from "./deid-pool.js";
 import type { LookupTable } from "./lookup.js";
 import type { Notifier } from "./notify.js";
 import type { DicomSettings } from "./settings.js";
@@ -54,6 +55,8 @@ export class DicomRunState {
   readonly needsPixelHash: boolean;
   /** bounds the memory of instances in flight (the engine runs several per core) */
   readonly readBudget = new ByteBudget(MAX_BYTES_IN_FLIGHT);
+  /** worker threads de-identifying local files (deid-pool.ts); none in copy mode, for other storages, or when set to 0 */
+  pool: DeidPool | undefined;
 
   constructor(
     readonly settings: DicomSettings,

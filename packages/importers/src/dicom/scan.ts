@@ -34,6 +34,8 @@ export interface ScanResult {
   subjects: Map<string, ScannedSubject>;
   /** every file looked at (DICOM or not), sorted */
   files: string[];
+  /** the DICOM files grouped into series, by key */
+  byKey: Map<string, ScannedFile>;
   failed: number;
 }
 
@@ -77,7 +79,7 @@ async function readPrefix(run: RunContext, key: string): Promise<Prefix | undefi
 
 async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
   const keys = (await globStorage(run.input, listGlob)).sort();
-  const result: ScanResult = { subjects: new Map(), files: [], failed: 0 };
+  const result: ScanResult = { subjects: new Map(), files: [], byKey: new Map(), failed: 0 };
   const state = dicomRun(run);
   for (let w = 0; w < keys.length; w += SCAN_WINDOW) {
     const window = keys.slice(w, w + SCAN_WINDOW);
@@ -106,7 +108,9 @@ async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
       const subject = getOr(result.subjects, pid, (): ScannedSubject => ({ patientId: pid, studies: new Map() }));
       const study = getOr(subject.studies, header.studyInstanceUID!, (): ScannedStudy => ({ uid: header.studyInstanceUID!, series: new Map() }));
       const series = getOr(study.series, header.seriesInstanceUID!, (): ScannedSeries => ({ uid: header.seriesInstanceUID!, files: [] }));
-      series.files.push({ key, header });
+      const file = { key, header };
+      series.files.push(file);
+      result.byKey.set(key, file);
     }
   }
   return result;

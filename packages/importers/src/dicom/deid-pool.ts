@@ -1,0 +1,210 @@
+/**
+ * Worker threads that de-identify local DICOM files by path (formats' deidentifyLocalFile: blocking read, header
+ * scan, de-identification, scan of the new header). The instance importer names and writes the outputs on the main
+ * thread as before; only the per-file CPU work and the read move here, so a run uses every core and a file costs no
+ * thread-pool round trips for its read. Read buffers travel with the tasks and come back with the results
+ * (transferred, never copied) and are handed out again once the output is written.
+ *
+ * The worker is an `eval` worker that imports @ingestkit/formats by the URL resolved here (works the same from the
+ * sources under vitest and from dist/, as formats' zarr/worker.ts). Workers are unref'd while idle: a run that stops
+ * early is never kept alive by them. Whatever a worker cannot do (a file over the size limit, an I/O error, a worker
+ * that failed to start) the caller does on the main thread, so outcomes and error codes stay those of that path.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { IngestError } from "@ingestkit/core";
+import { DicomError, type DeidentifyOptions, type DeidMappings, type DicomErrorCode, type DicomHeader, type Stamp } from "@ingestkit/formats";
+
+// dynamic imports only: the source runs as CommonJS, or as a module when the parent runs with --input-type=module
+const WORKER_SOURCE = `
+import("node:worker_threads").then(({ parentPort, workerData }) => import(workerData.moduleUrl).then((mod) => {
+  const options = workerData.options;
+  parentPort.on("message", (msg) => {
+    let reply;
+    let transfer = [];
+    try {
+      const given = msg.buffer ? new Uint8Array(msg.buffer) : undefined;
+      const r = mod.deidentifyLocalFile(msg.path, { ...options, stamps: msg.stamps, fileName: msg.fileName }, given, msg.maxBytes);
+      if (r.tooBig) {
+        reply = { id: msg.id, tooBig: true, buffer: msg.buffer };
+        if (msg.buffer) transfer = [msg.buffer];
+      } else {
+        // the new header in an ArrayBuffer of its own, so it can be transferred
+        const head = r.head.byteOffset === 0 && r.head.byteLength === r.head.buffer.byteLength && r.head.buffer !== r.buffer.buffer ? r.head : r.head.slice();
+        reply = { id: msg.id, head: head.buffer, buffer: r.buffer.buffer, length: r.length, tailOffset: r.tailOffset, stat: r.stat, scanned: r.scanned, header: r.header, mappings: r.mappings, warnings: r.warnings };
+        transfer = [head.buffer, r.buffer.buffer];
+      }
+    } catch (e) {
+      const err = e && typeof e === "object" ? e : { message: String(e) };
+      reply = { id: msg.id, error: { name: err.name, code: err.code, message: String(err.message), fileName: err.fileName }, buffer: msg.buffer };
+      if (msg.buffer) transfer = [msg.buffer];
+    }
+    parentPort.postMessage(reply, transfer);
+  });
+  parentPort.postMessage({ ready: true });
+}, (e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) })));
+`;
+
+export interface PoolDone {
+  kind: "done";
+  head: Uint8Array;
+  /** the read buffer; the file's bytes are [0, length) */
+  buffer: ArrayBuffer;
+  length: number;
+  tailOffset: number;
+  stat: { size: number; mtimeMs: number };
+  scanned: DicomHeader;
+  header: DicomHeader;
+  mappings: DeidMappings;
+  warnings: string[];
+}
+
+/** Not done by the worker: the caller takes the main-thread path (`reason` for the debug log). */
+export interface PoolDeclined {
+  kind: "declined";
+  reason: string;
+}
+
+type Reply = {
+  id: number;
+  tooBig?: true;
+  error?: { name?: string; code?: string; message: string; fileName?: string };
+  buffer?: ArrayBuffer;
+  head?: ArrayBuffer;
+  length?: number;
+  tailOffset?: number;
+  stat?: { size: number; mtimeMs: number };
+  scanned?: DicomHeader;
+  header?: DicomHeader;
+  mappings?: DeidMappings;
+  warnings?: string[];
+};
+
+interface PoolWorker {
+  worker: Worker;
+  ready: Promise<boolean>;
+  busy: number;
+}
+
+/**
+ * Worker threads for a run: INGESTKIT_DICOM_WORKERS when set (0: none, the main thread de-identifies), else one per
+ * core but one (the main thread names and writes the outputs), at least one, at most `concurrency`. On the 2-core
+ * machine of docs/performance.md one worker was ~10 % faster than none and than two.
+ */
+export function deidWorkerCount(concurrency: number, env: NodeJS.ProcessEnv = process.env): number {
+  const set = env.INGESTKIT_DICOM_WORKERS;
+  if (set !== undefined && set.trim() !== "") {
+    const n = Number(set);
+    if (!Number.isInteger(n) || n < 0) throw new IngestError("USAGE", `INGESTKIT_DICOM_WORKERS must be a whole number ≥ 0, got ${JSON.stringify(set)}`);
+    return n;
+  }
+  return Math.max(1, Math.min(availableParallelism() - 1, Math.floor(concurrency) || 1));
+}
+
+export class DeidPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly jobs = new Map<number, (r: Reply) => void>();
+  private readonly free: ArrayBuffer[] = [];
+  private nextId = 0;
+  private closed = false;
+  /** why the pool stopped taking work (a worker failed to start or died) */
+  broken: string | undefined;
+
+  /** `options`: the profile and secret, the same for every file (sent once, to each worker). */
+  /** `moduleUrl`: where the workers import deidentifyLocalFile from (tests give a broken one). */
+  constructor(size: number, options: DeidentifyOptions, moduleUrl = import.meta.resolve("@ingestkit/formats")) {
+    if (size > 256) throw new Error(`at most 256 de-identification workers, not ${size}`);
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, options } });
+      let ready!: (ok: boolean) => void;
+      const entry: PoolWorker = { worker, busy: 0, ready: new Promise<boolean>((r) => (ready = r)) };
+      worker.on("message", (msg: Reply & { ready?: true; fatal?: string }) => {
+        if (msg.ready) return ready(true);
+        if (msg.fatal !== undefined) {
+          this.broken ??= `a de-identification worker failed to start: ${msg.fatal}`;
+          return ready(false);
+        }
+        const done = this.jobs.get(msg.id);
+        if (!done) return;
+        this.jobs.delete(msg.id);
+        if (--entry.busy === 0) worker.unref();
+        done(msg);
+      });
+      const fail = (why: string) => {
+        this.broken ??= why;
+        ready(false);
+        // every job of a dead worker goes back to the main thread
+        for (const [id, done] of this.jobs) {
+          if (id % 256 !== i) continue;
+          this.jobs.delete(id);
+          done({ id, error: { message: why } });
+        }
+      };
+      worker.on("error", (e) => fail(`a de-identification worker failed: ${e.message}`));
+      worker.on("exit", (code) => {
+        if (!this.closed) fail(`a de-identification worker exited with code ${code}`);
+      });
+      // after the listeners: attaching them refs the worker again
+      worker.unref();
+      this.workers.push(entry);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** De-identify the file at `path` (absolute) in a worker; files over `maxBytes` and non-DICOM failures are declined. */
+  async run(path: string, fileName: string, stamps: readonly Stamp[], maxBytes: number): Promise<PoolDone | PoolDeclined> {
+    if (this.closed || this.broken) return { kind: "declined", reason: this.broken ?? "pool closed" };
+    // the least busy worker; an id carries its index (id % 256) so a dying worker's jobs can be found
+    let w = 0;
+    for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.busy < this.workers[w]!.busy) w = i;
+    const entry = this.workers[w]!;
+    const id = this.nextId++ * 256 + w;
+    if (entry.busy++ === 0) entry.worker.ref();
+    const reply = await new Promise<Reply>((resolve) => {
+      this.jobs.set(id, resolve);
+      const buffer = this.free.pop();
+      entry.ready.then((ok) => {
+        if (!ok || this.broken) return void (this.jobs.delete(id), resolve({ id, error: { message: this.broken ?? "worker not started" } }));
+        entry.worker.postMessage({ id, path, fileName, stamps, maxBytes, buffer }, buffer ? [buffer] : []);
+      });
+    });
+    if (reply.buffer && !reply.head) this.recycle(reply.buffer);
+    if (reply.tooBig) return { kind: "declined", reason: `over ${maxBytes} bytes` };
+    if (reply.error) {
+      const e = reply.error;
+      if (e.name === "DicomError" && e.code) {
+        const err = new DicomError(e.code as DicomErrorCode, e.fileName, "");
+        Object.defineProperty(err, "message", { value: e.message, configurable: true, writable: true });
+        throw err;
+      }
+      return { kind: "declined", reason: e.message };
+    }
+    return {
+      kind: "done",
+      head: new Uint8Array(reply.head!),
+      buffer: reply.buffer!,
+      length: reply.length!,
+      tailOffset: reply.tailOffset!,
+      stat: reply.stat!,
+      scanned: reply.scanned!,
+      header: reply.header!,
+      mappings: reply.mappings!,
+      warnings: reply.warnings!,
+    };
+  }
+
+  /** A read buffer nothing refers to any more, for a later file (a few are kept: one per task in flight). */
+  recycle(buffer: ArrayBuffer): void {
+    if (!this.closed && this.free.length < 32 && buffer.byteLength > 0) this.free.push(buffer);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.free.length = 0;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
