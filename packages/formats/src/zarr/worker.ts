@@ -88,6 +88,7 @@ const frame = workerData.frame;
     if (msg.op === "abort") {
       chunks.delete(msg.chunk);
       if (entry && entry.writer) entry.writer.abort();
+      parentPort.postMessage({ id: msg.id });
       return;
     }
     try {
@@ -259,7 +260,9 @@ export async function createWorkerPoolEncoder(
       },
       async abort() {
         finished();
-        if (!closed && broken === null) target.worker.postMessage({ op: "abort", chunk });
+        // acknowledged: the worker has handled the chunk's open (messages are handled in order), so a staged file
+        // removed after this resolves cannot be created again behind the caller's back
+        if (!closed && broken === null) await post((id) => [{ op: "abort", id, chunk }, []], target).catch(() => undefined);
       },
     };
   };
