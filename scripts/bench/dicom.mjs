@@ -8,9 +8,11 @@
 // separate output tree costs with no DICOM work at all (dcmodify rewrites in place and writes no new files).
 //
 // BENCH_DICOM_DIR: work directory (default $TMPDIR/ingestkit-bench-dicom; the generated input is kept and reused,
-// outputs and the dcmodify copy are removed). Wall times include process start-up.
+// outputs and the dcmodify copy are removed). Wall times include process start-up. Each timed step starts after a
+// `sync`, so write-back of the step before does not land in it, and prints its CPU time (user + system, from
+// /proc/self/stat): on a VM whose page-cache writes vary from run to run, CPU seconds are the steadier comparison.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,16 +91,44 @@ function generate() {
   writeFileSync(join(input, ".complete"), `${N}\n`);
 }
 
-function timed(cmd, args, opts = {}) {
+/** CPU seconds (user, system) of the children waited for so far, from /proc/self/stat (cutime, cstime). */
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+function childCpu() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on
+    return { user: Number(f[13]) / TICKS, sys: Number(f[14]) / TICKS };
+  } catch {
+    return { user: NaN, sys: NaN };
+  }
+}
+
+/** CPU time of each peer, summed over its runs */
+const cpu = new Map();
+
+/**
+ * Wall seconds of one command. `sync` first (not timed): dirty pages left by the previous step (the input's
+ * generation, the copy for dcmodify) are written back before the clock starts, not while the next peer runs.
+ */
+function timed(peer, cmd, args, opts = {}) {
+  spawnSync("sync");
+  const c0 = childCpu();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c1 = childCpu();
   if (r.status !== 0) {
     console.error(`${cmd} ${args.slice(0, 6).join(" ")} ... exited ${r.status}\n${(r.stderr ?? "").slice(-3000)}`);
     process.exit(1);
   }
+  const prev = cpu.get(peer) ?? { user: 0, sys: 0 };
+  cpu.set(peer, { user: prev.user + c1.user - c0.user, sys: prev.sys + c1.sys - c0.sys });
   return s;
 }
+const cpuOf = (peer) => {
+  const c = cpu.get(peer);
+  return c ? `CPU user ${c.user.toFixed(2)} s + system ${c.sys.toFixed(2)} s` : "";
+};
 
 function filesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".dcm")).map((e) => join(e.parentPath, e.name)).sort();
@@ -123,7 +153,7 @@ const out = join(work, "OUT");
 rmSync(out, { recursive: true, force: true });
 rmSync(`${out}.deid-mappings`, { recursive: true, force: true });
 const cliArgs = [join(root, "packages/cli/bin/standardize-dirs.js"), "convert", join(root, "dataset_configs/dicom_deidentify.yaml"), input, out, "--import-everything"];
-const tIk = timed(process.execPath, cliArgs, { env: { ...process.env, INGESTKIT_DEID_SECRET: "bench-secret-not-for-production", CI: "true" } });
+const tIk = timed("ingestkit", process.execPath, cliArgs, { env: { ...process.env, INGESTKIT_DEID_SECRET: "bench-secret-not-for-production", CI: "true" } });
 const written = filesUnder(out).length;
 if (written !== inputs.length) {
   console.error(`ingestkit wrote ${written} of ${inputs.length} files`);
@@ -137,13 +167,13 @@ cpSync(input, copy, { recursive: true });
 const copies = filesUnder(copy);
 const dcmArgs = [...ERASE.flatMap((t) => ["-ea", t]), "-gin", "-gse", "-gst", "-nb", "-q"];
 let tDcm = 0;
-for (let i = 0; i < copies.length; i += 500) tDcm += timed(DCMODIFY, [...dcmArgs, ...copies.slice(i, i + 500)]);
+for (let i = 0; i < copies.length; i += 500) tDcm += timed("dcmodify", DCMODIFY, [...dcmArgs, ...copies.slice(i, i + 500)]);
 
 // second peer, the I/O floor of any tool that writes a separate output tree (as ingestkit must: OUTPUT is not INPUT):
 // copying the files unchanged with cp, which does no DICOM work at all
 const plain = join(work, "cp");
 rmSync(plain, { recursive: true, force: true });
-const tCp = timed("/bin/cp", ["-r", input, plain]);
+const tCp = timed("cp", "/bin/cp", ["-r", input, plain]);
 rmSync(plain, { recursive: true, force: true });
 
 rmSync(copy, { recursive: true, force: true });
@@ -153,7 +183,7 @@ rmSync(`${out}.deid-mappings`, { recursive: true, force: true });
 const rIk = inputs.length / tIk;
 const rDcm = inputs.length / tDcm;
 console.log(`files: ${inputs.length} × ${(SIDE * SIDE * 2) / 1024} KiB pixel data (${mib.toFixed(0)} MiB), ${cpus().length} CPUs, node ${process.version}`);
-console.log(`ingestkit convert dicom_deidentify.yaml (basic profile): ${tIk.toFixed(2)} s, ${rIk.toFixed(0)} files/s`);
-console.log(`dcmodify (-ea ×6, -gin -gse -gst, in place): ${tDcm.toFixed(2)} s, ${rDcm.toFixed(0)} files/s`);
-console.log(`cp -r of the input (writing a new tree, no DICOM work): ${tCp.toFixed(2)} s, ${(inputs.length / tCp).toFixed(0)} files/s`);
+console.log(`ingestkit convert dicom_deidentify.yaml (basic profile): ${tIk.toFixed(2)} s, ${rIk.toFixed(0)} files/s; ${cpuOf("ingestkit")}`);
+console.log(`dcmodify (-ea ×6, -gin -gse -gst, in place): ${tDcm.toFixed(2)} s, ${rDcm.toFixed(0)} files/s; ${cpuOf("dcmodify")}`);
+console.log(`cp -r of the input (writing a new tree, no DICOM work): ${tCp.toFixed(2)} s, ${(inputs.length / tCp).toFixed(0)} files/s; ${cpuOf("cp")}`);
 console.log(`ratio ingestkit / dcmodify: ${(rIk / rDcm).toFixed(2)} (target ≥ 0.50); ingestkit / cp: ${(rIk / (inputs.length / tCp)).toFixed(2)}; cp / dcmodify: ${(inputs.length / tCp / rDcm).toFixed(2)}`);

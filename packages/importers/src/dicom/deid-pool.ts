@@ -45,6 +45,9 @@ import("node:worker_threads").then(({ parentPort, workerData }) => import(worker
 }, (e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) })));
 `;
 
+/** Read buffers kept for later files, in bytes (one per file in flight at 512 KiB; a few when files are large). */
+const FREE_BYTES = 64 * 1024 * 1024;
+
 export interface PoolDone {
   kind: "done";
   head: Uint8Array;
@@ -105,6 +108,7 @@ export class DeidPool {
   private readonly workers: PoolWorker[] = [];
   private readonly jobs = new Map<number, (r: Reply) => void>();
   private readonly free: ArrayBuffer[] = [];
+  private freeBytes = 0;
   private nextId = 0;
   private closed = false;
   /** why the pool stopped taking work (a worker failed to start or died) */
@@ -165,7 +169,7 @@ export class DeidPool {
     if (entry.busy++ === 0) entry.worker.ref();
     const reply = await new Promise<Reply>((resolve) => {
       this.jobs.set(id, resolve);
-      const buffer = this.free.pop();
+      const buffer = this.takeFree();
       entry.ready.then((ok) => {
         if (!ok || this.broken) return void (this.jobs.delete(id), resolve({ id, error: { message: this.broken ?? "worker not started" } }));
         entry.worker.postMessage({ id, path, fileName, stamps, maxBytes, buffer }, buffer ? [buffer] : []);
@@ -196,15 +200,24 @@ export class DeidPool {
     };
   }
 
-  /** A read buffer nothing refers to any more, for a later file (a few are kept: one per task in flight). */
+  /** A read buffer nothing refers to any more, for a later file (kept up to FREE_BYTES in all). */
   recycle(buffer: ArrayBuffer): void {
-    if (!this.closed && this.free.length < 32 && buffer.byteLength > 0) this.free.push(buffer);
+    if (this.closed || buffer.byteLength === 0 || this.freeBytes + buffer.byteLength > FREE_BYTES) return;
+    this.free.push(buffer);
+    this.freeBytes += buffer.byteLength;
+  }
+
+  private takeFree(): ArrayBuffer | undefined {
+    const b = this.free.pop();
+    if (b) this.freeBytes -= b.byteLength;
+    return b;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.free.length = 0;
+    this.freeBytes = 0;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
