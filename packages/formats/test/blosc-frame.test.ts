@@ -416,6 +416,21 @@ print(json.dumps(r))`,
     }
   });
 
+  it("starts its workers in a process run with --input-type=module (the eval source must not use require)", () => {
+    const mod = new URL("../dist/zarr/worker.js", import.meta.url).href;
+    const script = `
+      import { createWorkerPoolEncoder } from ${JSON.stringify(mod)};
+      const pool = await createWorkerPoolEncoder({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 }, 1, { typesize: 2 });
+      const out = await pool.encode(new Uint8Array(8192).fill(7));
+      console.log(out[0], out[3]);
+      await pool.close();
+    `;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("2 2"); // blosc format version 2, typesize 2
+    expect(r.status).toBe(0);
+  });
+
   it("spilled rows: encoders reading chunks from the spill file never see the next row's data", async () => {
     const shape = { z: 13, y: 40, x: 37 };
     const data = Float32Array.from({ length: shape.z * shape.y * shape.x }, (_, i) => Math.sin(i * 0.01) * 50 + (i % 7));

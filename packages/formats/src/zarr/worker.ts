@@ -24,10 +24,11 @@ import {
   type EncoderOptions,
 } from "./codec.js";
 
-// esbuild (vitest) may wrap functions in __name(); harmless stand-in inside the worker.
+// esbuild (vitest) may wrap functions in __name(); harmless stand-in inside the worker. Dynamic imports only: the
+// source runs as CommonJS, or as a module when the parent process runs with --input-type=module.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const fs = require("node:fs");
+Promise.all([import("node:worker_threads"), import("node:fs")]).then(([{ parentPort, workerData }, fsModule]) => {
+const fs = fsModule.default;
 var __name = (target) => target;
 const bloscFrame = (${bloscFrameImpl.toString()})();
 const frame = workerData.frame;
@@ -125,6 +126,7 @@ const frame = workerData.frame;
   }
   parentPort.postMessage({ ready: true });
 }, (error) => parentPort.postMessage({ fatal: String((error && error.stack) || error) }));
+});
 `;
 
 /** A worker's reply to a job. */
