@@ -307,6 +307,28 @@ describe("key images", () => {
     }
     expect(sizes).toEqual({ original: [80, 60], snapshot: [512, 384], thumbnail: [134, 100], expanded: [1024, 768] });
   });
+
+  it("a dry run plans the dataset key photos from the tomogram key images it plans (it failed them: nothing staged yet)", async () => {
+    const src = await mrcBytes({ z: 8, y: 12, x: 16 }, 13.48, (i) => i % 11);
+    const yaml = `${TOMO_YAML}dataset_keyphotos: [ { sources: [ { literal: { value: { snapshot: 'cryoetportal-rawdatasets-dev/src/none.png', thumbnail: 'cryoetportal-rawdatasets-dev/src/none.png' } } } ] } ]\n`;
+    const sel = { imports: ["tomograms", "key_images", "dataset_keyphotos"] };
+    const dry = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, { selection: sel, dryRun: true });
+    expect(dry.summary.failures).toEqual([]);
+    const planned = nodes(dry.plan, "dataset_keyphoto").map((n) => n.writes.map((w) => `${w.key} < ${w.from}`));
+    expect(planned).toEqual([
+      [`10001/Images/snapshot.png < ${join(dry.dir, "out", VS, "Images", "100", "key-photo-snapshot.png")}`],
+      [`10001/Images/thumbnail.png < ${join(dry.dir, "out", VS, "Images", "100", "key-photo-thumbnail.png")}`],
+    ]);
+    expect(existsSync(join(dry.dir, "out", "10001"))).toBe(false);
+    // with the dataset metadata (which lists the planned key photos) the dry run still plans without failures
+    const dryMeta = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, { selection: { ...sel, metadata: ["dataset"] }, dryRun: true });
+    expect(dryMeta.summary.failures).toEqual([]);
+    // the real run writes what the dry run planned
+    const real = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, { selection: sel, dryRun: false });
+    expect(real.summary.failures).toEqual([]);
+    expect(nodes(real.plan, "dataset_keyphoto").map((n) => n.writes.map((w) => w.key))).toEqual([["10001/Images/snapshot.png"], ["10001/Images/thumbnail.png"]]);
+    expect(readFileSync(join(real.dir, "out", "10001", "Images", "snapshot.png")).equals(readFileSync(join(real.dir, "out", VS, "Images", "100", "key-photo-snapshot.png")))).toBe(true);
+  });
 });
 
 describe("OME-Zarr input volumes", () => {

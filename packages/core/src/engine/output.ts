@@ -99,7 +99,22 @@ export class OutputStore {
     if (upToDate) {
       this.stats.upToDate++;
       this.options.onEvent?.({ event: "output", key: k, kind: "bytes", bytes: this.options.manifest?.get(k)?.size ?? 0, upToDate: true });
-    } else if (this.dryRun) this.stats.written++;
+    } else if (this.dryRun) {
+      this.stats.written++;
+      this.planned.add(k);
+    }
+  }
+
+  /**
+   * Outputs a dry run will write but has not staged (noteUnwritten): they have no bytes, so `view`, `stat` and
+   * `glob` do not show them (a reader would find an empty file); an importer that would copy one asks here.
+   */
+  private readonly planned = new Set<string>();
+
+  /** In a dry run, the planned (noted, not staged) outputs matching `pattern`, sorted; none otherwise. */
+  plannedGlob(pattern: string): Promise<string[]> {
+    if (this.planned.size === 0) return Promise.resolve([]);
+    return globStorage(keyListing(this.planned), pattern);
   }
 
   /**
@@ -294,4 +309,33 @@ export class OutputStore {
 export function joinLocation(location: string, key: string): string {
   if (!key) return location;
   return location.endsWith("/") ? location + key : `${location}/${key}`;
+}
+
+/** The listing and stat of a set of keys, as a glob needs them. */
+function keyListing(keys: ReadonlySet<string>): Pick<Storage, "list" | "stat"> {
+  const under = (prefix: string) => {
+    const p = safeKey(prefix);
+    return { pre: p ? `${p}/` : "" };
+  };
+  return {
+    async list(prefix) {
+      const { pre } = under(prefix);
+      const files = new Set<string>();
+      const dirs = new Set<string>();
+      for (const k of keys) {
+        if (!k.startsWith(pre)) continue;
+        const rest = k.slice(pre.length);
+        const i = rest.indexOf("/");
+        if (i < 0) files.add(rest);
+        else dirs.add(rest.slice(0, i));
+      }
+      return { files: [...files].sort(), dirs: [...dirs].sort() };
+    },
+    async stat(key) {
+      const k = safeKey(key);
+      if (keys.has(k)) return { kind: "file", size: 0 };
+      for (const x of keys) if (x.startsWith(`${k}/`)) return { kind: "dir", size: 0 };
+      return undefined;
+    },
+  };
 }

@@ -24,7 +24,7 @@ function segmentMatcher(seg: string): (name: string) => boolean {
 }
 
 /** Returns matching keys (files and directories), sorted. */
-export async function globStorage(storage: Storage, pattern: string): Promise<string[]> {
+export async function globStorage(storage: Pick<Storage, "list" | "stat">, pattern: string): Promise<string[]> {
   const norm = safeKey(pattern, "glob");
   if (norm === "") return [];
   const segs = norm.split("/");
@@ -33,7 +33,7 @@ export async function globStorage(storage: Storage, pattern: string): Promise<st
   return [...out].sort();
 }
 
-async function walk(storage: Storage, base: string, segs: string[], i: number, out: Set<string>): Promise<void> {
+async function walk(storage: Pick<Storage, "list" | "stat">, base: string, segs: string[], i: number, out: Set<string>): Promise<void> {
   const seg = segs[i];
   if (seg === undefined) return;
   const last = i === segs.length - 1;

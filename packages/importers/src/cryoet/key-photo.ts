@@ -10,7 +10,8 @@ const KEYS = ["snapshot", "thumbnail"] as const;
 
 /** `key_photos` for metadata: output-relative path of `{dir}/{key}*`, or null. */
 export async function keyPhotoPaths(ctx: ItemContext, dir: string): Promise<Record<string, string | null>> {
-  const files = await ctx.output.glob(`${dir}/*`);
+  // in a dry run, also the key photos it plans without staging (see below)
+  const files = [...(await ctx.output.glob(`${dir}/*`)), ...(await ctx.output.plannedGlob(`${dir}/*`))].sort();
   const out: Record<string, string | null> = {};
   for (const k of KEYS) out[k] = files.find((f) => f.startsWith(`${dir}/${k}`)) ?? null;
   return out;
@@ -45,9 +46,17 @@ function keyPhotoImporter(fallbackToTomogram: boolean): Importer {
       }
       if (fallbackToTomogram) {
         const dataset = ctx.item.require("dataset");
-        const candidates = await ctx.output.glob(`${dataset.name}/*/Reconstructions/VoxelSpacing*/Images/*/key-photo-${key}.png`);
+        const pattern = `${dataset.name}/*/Reconstructions/VoxelSpacing*/Images/*/key-photo-${key}.png`;
+        const candidates = await ctx.output.glob(pattern);
         const first = candidates[0];
         if (first) return ctx.output.copyFrom(ctx.output.view, first, `${dir}/${key}.png`, ctx.record);
+        // a dry run plans tomogram key images without rendering them: plan the copy of the first one
+        const planned = ctx.run.dryRun ? (await ctx.output.plannedGlob(pattern))[0] : undefined;
+        if (planned) {
+          ctx.record({ key: `${dir}/${key}.png`, kind: "copy", from: ctx.run.outputLocation(planned) });
+          ctx.output.noteUnwritten(`${dir}/${key}.png`, false);
+          return;
+        }
       }
       ctx.fail("SOURCE_MISSING", `image source file not found for key photo '${key}'${typeof src === "string" ? `: ${src}` : ""}`);
     },
