@@ -111,18 +111,24 @@ async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, re
   if (!prefix) return undefined;
   const vars = preVars(ctx, state, key, prefix);
   const stamps = stampsOf(ctx, state, vars);
+  // the most a worker reads, until it tells the size; then the buffer's size until the output is written
   await state.readBudget.acquire(WORKER_MAX_FILE_BYTES);
   let r;
   try {
     r = await pool.run(ctx.input.pathOf(key), key, stamps, WORKER_MAX_FILE_BYTES);
-  } finally {
+  } catch (err) {
     state.readBudget.release(WORKER_MAX_FILE_BYTES);
+    throw err;
   }
   if (r.kind === "declined") {
+    state.readBudget.release(WORKER_MAX_FILE_BYTES);
     ctx.run.log.debug?.(`${key}: de-identified on the main thread (${r.reason})`);
     return undefined;
   }
   const buffer = r.buffer;
+  const held = Math.min(buffer.byteLength, WORKER_MAX_FILE_BYTES);
+  state.readBudget.release(WORKER_MAX_FILE_BYTES - held);
+  release(() => state.readBudget.release(held));
   // a dry run stages the bytes it would write: their buffer is not handed out again
   if (!ctx.run.dryRun) release(() => pool.recycle(buffer));
   if ((r.scanned.seriesNumber ?? 0) !== (prefix.seriesNumber ?? 0)) return undefined;
