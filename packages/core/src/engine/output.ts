@@ -280,18 +280,7 @@ export class OutputStore {
   async list(prefix: string): Promise<Listing> {
     const real = await this.storage.list(prefix);
     if (this.staged.size === 0) return real;
-    const p = safeKey(prefix);
-    const pre = p ? p + "/" : "";
-    const files = new Set(real.files);
-    const dirs = new Set(real.dirs);
-    for (const k of this.staged.keys()) {
-      if (!k.startsWith(pre)) continue;
-      const rest = k.slice(pre.length);
-      const i = rest.indexOf("/");
-      if (i < 0) files.add(rest);
-      else dirs.add(rest.slice(0, i));
-    }
-    return { files: [...files].sort(), dirs: [...dirs].sort() };
+    return listKeys(this.staged.keys(), prefix, real);
   }
 
   glob(pattern: string): Promise<string[]> {
@@ -311,25 +300,27 @@ export function joinLocation(location: string, key: string): string {
   return location.endsWith("/") ? location + key : `${location}/${key}`;
 }
 
+/** One level of `keys` below `prefix`, merged into `base`. */
+function listKeys(keys: Iterable<string>, prefix: string, base: Listing = { files: [], dirs: [] }): Listing {
+  const p = safeKey(prefix);
+  const pre = p ? `${p}/` : "";
+  const files = new Set(base.files);
+  const dirs = new Set(base.dirs);
+  for (const k of keys) {
+    if (!k.startsWith(pre)) continue;
+    const rest = k.slice(pre.length);
+    const i = rest.indexOf("/");
+    if (i < 0) files.add(rest);
+    else dirs.add(rest.slice(0, i));
+  }
+  return { files: [...files].sort(), dirs: [...dirs].sort() };
+}
+
 /** The listing and stat of a set of keys, as a glob needs them. */
 function keyListing(keys: ReadonlySet<string>): Pick<Storage, "list" | "stat"> {
-  const under = (prefix: string) => {
-    const p = safeKey(prefix);
-    return { pre: p ? `${p}/` : "" };
-  };
   return {
     async list(prefix) {
-      const { pre } = under(prefix);
-      const files = new Set<string>();
-      const dirs = new Set<string>();
-      for (const k of keys) {
-        if (!k.startsWith(pre)) continue;
-        const rest = k.slice(pre.length);
-        const i = rest.indexOf("/");
-        if (i < 0) files.add(rest);
-        else dirs.add(rest.slice(0, i));
-      }
-      return { files: [...files].sort(), dirs: [...dirs].sort() };
+      return listKeys(keys, prefix);
     },
     async stat(key) {
       const k = safeKey(key);
