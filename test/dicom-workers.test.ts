@@ -134,6 +134,14 @@ describe("DeidPool", () => {
     expect(r.kind).toBe("declined");
     expect((r as { reason: string }).reason).toMatch(/failed to start/);
     await broken.close();
+    // a worker that dies on its first file: that file and every later one are declined, none is lost
+    const crashing = join(dir, "crashing-worker.mjs");
+    writeFileSync(crashing, "export function deidentifyLocalFile() { process.exit(3); }\n");
+    const dying = new DeidPool(1, OPTIONS, pathToFileURL(crashing).href);
+    const first = await dying.run(files[0]!, "a", [], 1 << 30);
+    expect(first).toEqual({ kind: "declined", reason: "a de-identification worker exited with code 3" });
+    expect((await dying.run(files[1]!, "b", [], 1 << 30)).kind).toBe("declined");
+    await dying.close();
     const closed = new DeidPool(1, OPTIONS);
     await closed.close();
     expect(await closed.run(files[0]!, "a", [], 1 << 30)).toEqual({ kind: "declined", reason: "pool closed" });
