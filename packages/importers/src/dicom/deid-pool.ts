@@ -106,7 +106,8 @@ export function deidWorkerCount(concurrency: number, env: NodeJS.ProcessEnv = pr
 
 export class DeidPool {
   private readonly workers: PoolWorker[] = [];
-  private readonly jobs = new Map<number, (r: Reply) => void>();
+  /** jobs sent and not answered: id -> the worker's entry and the promise's resolve */
+  private readonly jobs = new Map<number, { entry: PoolWorker; resolve: (r: Reply) => void }>();
   private readonly free: ArrayBuffer[] = [];
   private freeBytes = 0;
   private nextId = 0;
@@ -114,10 +115,11 @@ export class DeidPool {
   /** why the pool stopped taking work (a worker failed to start or died) */
   broken: string | undefined;
 
-  /** `options`: the profile and secret, the same for every file (sent once, to each worker). */
-  /** `moduleUrl`: where the workers import deidentifyLocalFile from (tests give a broken one). */
+  /**
+   * `options`: the profile and secret, the same for every file (sent once, to each worker). `moduleUrl`: where the
+   * workers import deidentifyLocalFile from (tests give a broken one).
+   */
   constructor(size: number, options: DeidentifyOptions, moduleUrl = import.meta.resolve("@ingestkit/formats")) {
-    if (size > 256) throw new Error(`at most 256 de-identification workers, not ${size}`);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, options } });
       let ready!: (ok: boolean) => void;
@@ -128,21 +130,13 @@ export class DeidPool {
           this.broken ??= `a de-identification worker failed to start: ${msg.fatal}`;
           return ready(false);
         }
-        const done = this.jobs.get(msg.id);
-        if (!done) return;
-        this.jobs.delete(msg.id);
-        if (--entry.busy === 0) worker.unref();
-        done(msg);
+        this.settle(msg.id, msg);
       });
       const fail = (why: string) => {
         this.broken ??= why;
         ready(false);
         // every job of a dead worker goes back to the main thread
-        for (const [id, done] of this.jobs) {
-          if (id % 256 !== i) continue;
-          this.jobs.delete(id);
-          done({ id, error: { message: why } });
-        }
+        for (const [id, job] of this.jobs) if (job.entry === entry) this.settle(id, { id, error: { message: why } });
       };
       worker.on("error", (e) => fail(`a de-identification worker failed: ${e.message}`));
       worker.on("exit", (code) => {
@@ -158,20 +152,28 @@ export class DeidPool {
     return this.workers.length;
   }
 
+  /** Answers job `id` (once): its worker has one job less, and is unref'd when it has none. */
+  private settle(id: number, reply: Reply): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    this.jobs.delete(id);
+    if (--job.entry.busy === 0) job.entry.worker.unref();
+    job.resolve(reply);
+  }
+
   /** De-identify the file at `path` (absolute) in a worker; files over `maxBytes` and non-DICOM failures are declined. */
   async run(path: string, fileName: string, stamps: readonly Stamp[], maxBytes: number): Promise<PoolDone | PoolDeclined> {
     if (this.closed || this.broken) return { kind: "declined", reason: this.broken ?? "pool closed" };
-    // the least busy worker; an id carries its index (id % 256) so a dying worker's jobs can be found
-    let w = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.busy < this.workers[w]!.busy) w = i;
-    const entry = this.workers[w]!;
-    const id = this.nextId++ * 256 + w;
+    // the least busy worker
+    let entry = this.workers[0]!;
+    for (const w of this.workers) if (w.busy < entry.busy) entry = w;
+    const id = this.nextId++;
     if (entry.busy++ === 0) entry.worker.ref();
     const reply = await new Promise<Reply>((resolve) => {
-      this.jobs.set(id, resolve);
-      const buffer = this.takeFree();
-      entry.ready.then((ok) => {
-        if (!ok || this.broken) return void (this.jobs.delete(id), resolve({ id, error: { message: this.broken ?? "worker not started" } }));
+      this.jobs.set(id, { entry, resolve });
+      void entry.ready.then((ok) => {
+        if (!ok || this.broken) return this.settle(id, { id, error: { message: this.broken ?? "worker not started" } });
+        const buffer = this.takeFree();
         entry.worker.postMessage({ id, path, fileName, stamps, maxBytes, buffer }, buffer ? [buffer] : []);
       });
     });
