@@ -166,12 +166,12 @@ describe("DeidPool", () => {
     expect([idle.status, idle.stdout.trim(), idle.stderr]).toEqual([0, "end", ""]);
   });
 
-  it("takes its size from INGESTKIT_DICOM_WORKERS, else one per core but one, at most the concurrency", () => {
+  it("takes its size from INGESTKIT_DICOM_WORKERS, else one per core but one, at most the concurrency and 8", () => {
     expect(deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "0" })).toBe(0);
     expect(deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "3" })).toBe(3);
     expect(() => deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "two" })).toThrow(/INGESTKIT_DICOM_WORKERS must be a whole number/);
     expect(deidWorkerCount(1, {})).toBe(1);
-    expect(deidWorkerCount(64, {})).toBe(Math.max(1, require("node:os").availableParallelism() - 1));
+    expect(deidWorkerCount(64, {})).toBe(Math.max(1, Math.min(8, require("node:os").availableParallelism() - 1)));
   });
 });
 

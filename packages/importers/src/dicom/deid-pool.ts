@@ -90,9 +90,15 @@ interface PoolWorker {
 }
 
 /**
+ * The default's ceiling: a worker does ~0.5 ms of CPU per 512 KiB file and the main thread ~0.4 ms of naming and
+ * writing, so beyond a handful the main thread is the limit, and each worker costs ~60 MiB.
+ */
+const MAX_DEFAULT_WORKERS = 8;
+
+/**
  * Worker threads for a run: INGESTKIT_DICOM_WORKERS when set (0: none, the main thread de-identifies), else one per
- * core but one (the main thread names and writes the outputs), at least one, at most `concurrency`. On the 2-core
- * machine of docs/performance.md one worker was ~10 % faster than none and than two.
+ * core but one (the main thread names and writes the outputs), at least one, at most `concurrency` and 8. On the
+ * 2-core machine of docs/performance.md one worker was ~10 % faster than none and than two.
  */
 export function deidWorkerCount(concurrency: number, env: NodeJS.ProcessEnv = process.env): number {
   const set = env.INGESTKIT_DICOM_WORKERS;
@@ -101,7 +107,7 @@ export function deidWorkerCount(concurrency: number, env: NodeJS.ProcessEnv = pr
     if (!Number.isInteger(n) || n < 0) throw new IngestError("USAGE", `INGESTKIT_DICOM_WORKERS must be a whole number ≥ 0, got ${JSON.stringify(set)}`);
     return n;
   }
-  return Math.max(1, Math.min(availableParallelism() - 1, Math.floor(concurrency) || 1));
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism() - 1, Math.floor(concurrency) || 1));
 }
 
 export class DeidPool {
