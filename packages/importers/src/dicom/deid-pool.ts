@@ -90,8 +90,9 @@ interface PoolWorker {
 }
 
 /**
- * The default's ceiling: a worker does ~0.5 ms of CPU per 512 KiB file and the main thread ~0.4 ms of naming and
- * writing, so beyond a handful the main thread is the limit, and each worker costs ~60 MiB.
+ * The default's ceiling: a worker does ~0.5 ms of CPU per 512 KiB file and the main thread names and writes every
+ * file (a comparable cost, measured on 2 cores), so beyond a handful of workers the main thread is the limit; and
+ * each worker costs ~60 MiB.
  */
 const MAX_DEFAULT_WORKERS = 8;
 
