@@ -11,15 +11,10 @@ import { run } from "../../finders/test/harness.js";
 import { SEMANTIC_MASK } from "../../formats/test/support-annotations.js";
 // @ts-expect-error plain ESM helper shared with the benchmarks
 import { tomogramsSection } from "../../../scripts/lib/tomogram-config.mjs";
+import { python, writePythonOmeZarr } from "./support-python.js";
 
-const PY = "/usr/bin/python3";
 const VS = "10001/TS_1/Reconstructions/VoxelSpacing10.000";
 
-function python(code: string): any {
-  const r = spawnSync(PY, ["-c", code], { encoding: "utf8" });
-  if (r.error || r.status !== 0) throw new Error(`python failed (run scripts/system-deps.sh for mrcfile/zarr): ${r.stderr || r.error}`);
-  return JSON.parse(r.stdout);
-}
 
 async function mrc(shape: { z: number; y: number; x: number }, values: ArrayLike<number>, voxel = 10): Promise<Uint8Array> {
   const sink = memoryByteSink();
@@ -623,13 +618,7 @@ describe("masks from OME-Zarr inputs", () => {
     const yaml = ANNO("      - SemanticSegmentationMask: { file_format: zarr, glob_string: annotations/mask.zarr, mask_label: 2 }");
     const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
     const zarrDir = join(r0.dir, "src", "annotations", "mask.zarr");
-    python(`
-import json, numpy as np, zarr
-g = zarr.open_group(${JSON.stringify(zarrDir)}, mode="w")
-g.create_dataset("0", data=np.array(${JSON.stringify(SEMANTIC)}, dtype=np.int8).reshape(4, 4, 4), chunks=(2, 2, 2))
-g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "space", "unit": "angstrom"} for n in "zyx"],
-  "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [10.0, 10.0, 10.0]}]}]}]
-print(json.dumps(True))`);
+    writePythonOmeZarr(zarrDir, `np.array(${JSON.stringify(SEMANTIC)}, dtype=np.int8).reshape(4, 4, 4)`, 10.0);
     const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
     const { createCryoetProfile } = await import("@ingestkit/importers");
     const { withDefaults } = await import("../../finders/test/harness.js");

@@ -6,8 +6,7 @@ import { memoryByteSink, writeMrc } from "@ingestkit/formats";
 import { nodes, run } from "../../finders/test/harness.js";
 // @ts-expect-error plain ESM helper shared with the benchmarks
 import { tomogramsSection } from "../../../scripts/lib/tomogram-config.mjs";
-
-const PY = "/usr/bin/python3";
+import { python, writePythonOmeZarr } from "./support-python.js";
 
 async function mrcBytes(shape: { z: number; y: number; x: number }, voxel: number, fill: (i: number) => number, kind: "volume" | "imageStack" = "volume"): Promise<Uint8Array> {
   const n = shape.z * shape.y * shape.x;
@@ -18,11 +17,6 @@ async function mrcBytes(shape: { z: number; y: number; x: number }, voxel: numbe
   return sink.bytes();
 }
 
-function python(code: string): any {
-  const r = spawnSync(PY, ["-c", code], { encoding: "utf8" });
-  if (r.error || r.status !== 0) throw new Error(`python failed (run scripts/system-deps.sh for mrcfile/zarr): ${r.stderr || r.error}`);
-  return JSON.parse(r.stdout);
-}
 
 const TOMO_YAML = `
 standardization_config: { deposition_id: 10301, source_prefix: src }
@@ -339,14 +333,7 @@ describe("OME-Zarr input volumes", () => {
     const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
     // write the input with python zarr 2 (as the portal's fixtures are made)
     const zarrDir = join(r0.dir, "src", "TS_run1", "input_omezarr.zarr");
-    python(`
-import json, numpy as np, zarr
-g = zarr.open_group(${JSON.stringify(zarrDir)}, mode="w")
-a = (np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)
-g.create_dataset("0", data=a, chunks=(2, 2, 2))
-g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "space", "unit": "angstrom"} for n in "zyx"],
-  "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [14.08, 14.08, 14.08]}]}]}]
-print(json.dumps(True))`);
+    writePythonOmeZarr(zarrDir, "(np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)", 14.08);
     const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
     const { createCryoetProfile } = await import("@ingestkit/importers");
     const { withDefaults } = await import("../../finders/test/harness.js");
