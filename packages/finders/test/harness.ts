@@ -23,6 +23,8 @@ export function withDefaults(yaml: string): string {
 export interface Fixture {
   input?: Record<string, string | Uint8Array>;
   output?: Record<string, string | Uint8Array>;
+  /** writes more input into INPUT (e.g. with python zarr) before the run */
+  prepare?: (inputDir: string) => void;
 }
 
 export function makeTree(root: string, files: Record<string, string | Uint8Array>): void {
@@ -42,6 +44,7 @@ export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: Se
   mkdirSync(join(dir, "out"), { recursive: true });
   makeTree(join(dir, "src"), fx.input ?? {});
   makeTree(join(dir, "out"), fx.output ?? {});
+  fx.prepare?.(join(dir, "src"));
   const config = parseConfig(withDefaults(yaml), join(dir, "config.yaml"));
   const res = await convert({
     profile: createCryoetProfile(),

@@ -616,20 +616,9 @@ print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).
 describe("masks from OME-Zarr inputs", () => {
   it("a zarr semantic mask (written by python zarr) gives the same int8 mask as the MRC input", async () => {
     const yaml = ANNO("      - SemanticSegmentationMask: { file_format: zarr, glob_string: annotations/mask.zarr, mask_label: 2 }");
-    const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
-    const zarrDir = join(r0.dir, "src", "annotations", "mask.zarr");
-    writePythonOmeZarr(zarrDir, `np.array(${JSON.stringify(SEMANTIC)}, dtype=np.int8).reshape(4, 4, 4)`, 10.0);
-    const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
-    const { createCryoetProfile } = await import("@ingestkit/importers");
-    const { withDefaults } = await import("../../finders/test/harness.js");
-    const res = await convert({
-      profile: createCryoetProfile(),
-      config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
-      input: new LocalStorage(join(r0.dir, "src")),
-      output: new LocalStorage(join(r0.dir, "out")),
-      selection: { imports: ["annotations"], metadata: ["annotation"] },
-    });
-    expect(res.summary.failures).toEqual([]);
+    const prepare = (src: string) => writePythonOmeZarr(join(src, "annotations", "mask.zarr"), `np.array(${JSON.stringify(SEMANTIC)}, dtype=np.int8).reshape(4, 4, 4)`, 10.0);
+    const r0 = await run(yaml, { prepare }, { dryRun: false, selection: { imports: ["annotations"], metadata: ["annotation"] } });
+    expect(r0.summary.failures).toEqual([]);
     const got = python(maskCheck(join(r0.dir, "out", VS, "Annotations", "100", "some_protein-1.0_segmentationmask")));
     expect(got.dtype).toBe("int8");
     expect(got.data).toEqual([0, 1, 2, 3].map((z) => [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((x) => (SEMANTIC[(z * 4 + y) * 4 + x] === 2 ? 1 : 0)))));

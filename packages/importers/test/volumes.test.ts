@@ -330,22 +330,11 @@ describe("OME-Zarr input volumes", () => {
     const yaml = TOMO_YAML.replace("literal: { value: [13.48] }", "literal: { value: [14.08] }")
       .replace("voxel_spacing: 13.48", "voxel_spacing: 14.08")
       .replace("list_glob: '{run_name}/*.mrc'", "list_glob: '{run_name}/*.zarr'");
-    const r0 = await run(yaml, {}, { dryRun: true, selection: { imports: ["runs"] } });
-    // write the input with python zarr 2 (as the portal's fixtures are made)
-    const zarrDir = join(r0.dir, "src", "TS_run1", "input_omezarr.zarr");
-    writePythonOmeZarr(zarrDir, "(np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)", 14.08);
-    const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
-    const { createCryoetProfile } = await import("@ingestkit/importers");
-    const { withDefaults } = await import("../../finders/test/harness.js");
-    const res = await convert({
-      profile: createCryoetProfile(),
-      config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
-      input: new LocalStorage(join(r0.dir, "src")),
-      output: new LocalStorage(join(r0.dir, "out")),
-      selection: { imports: ["tomograms"], metadata: ["tomogram"] },
-      now: 1767225600,
-    });
-    expect(res.summary.failures).toEqual([]);
+    // the input written with python zarr 2 (as the portal's fixtures are made)
+    let zarrDir = "";
+    const prepare = (src: string) => writePythonOmeZarr((zarrDir = join(src, "TS_run1", "input_omezarr.zarr")), "(np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)", 14.08);
+    const r0 = await run(yaml, { prepare }, { dryRun: false, selection: { imports: ["tomograms"], metadata: ["tomogram"] } });
+    expect(r0.summary.failures).toEqual([]);
     const dir = join(r0.dir, "out", "10001/TS_run1/Reconstructions/VoxelSpacing14.080/Tomograms/100");
     const h = python(`
 import json, mrcfile, numpy as np, zarr
@@ -357,6 +346,9 @@ print(json.dumps({"same": bool(np.array_equal(m.data, src)), "dmean": float(m.he
     expect(h).toEqual({ same: true, dmean: 2.5, voxel: 14.08, shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]], level0: true });
 
     // re-runs: unchanged input -> nothing converted; one chunk edited inside the group -> converted again
+    const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
+    const { createCryoetProfile } = await import("@ingestkit/importers");
+    const { withDefaults } = await import("../../finders/test/harness.js");
     const again = async () =>
       convert({
         profile: createCryoetProfile(),
