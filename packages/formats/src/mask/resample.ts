@@ -94,13 +94,28 @@ function float64Output(shape: VolumeShape, z0: number, z1: number): Float64Array
   return new Float64Array((z1 - z0) * shape.y * shape.x);
 }
 
-/** `resize_local_mean` of `source` to `shape`, as float64 slabs. */
+/** scikit-image `resize_local_mean` of `source` to `shape`, as float64 slabs. */
 export function resizeLocalMean(source: SlabSource, shape: VolumeShape): SlabSource {
   checkShape(shape, "resizeLocalMean target");
   const inS = source.shape;
-  const wz = localMeanWeights(inS.z, shape.z);
-  const wy = localMeanWeights(inS.y, shape.y);
-  const wx = localMeanWeights(inS.x, shape.x);
+  return separableResize(source, shape, localMeanWeights(inS.z, shape.z), localMeanWeights(inS.y, shape.y), localMeanWeights(inS.x, shape.x));
+}
+
+/** `ndimage.zoom(order=0)` of `source` to `shape`, as float64 slabs: one weight of 1 per output voxel (values copied, never mixed). */
+export function zoomNearest(source: SlabSource, shape: VolumeShape): SlabSource {
+  checkShape(shape, "zoomNearest target");
+  const inS = source.shape;
+  const oneHot = (oldSize: number, newSize: number): AxisWeights => {
+    const start = zoomNearestIndex(oldSize, newSize);
+    const one = Float64Array.of(1);
+    return { start, weights: Array.from(start, () => one) };
+  };
+  return separableResize(source, shape, oneHot(inS.z, shape.z), oneHot(inS.y, shape.y), oneHot(inS.x, shape.x));
+}
+
+/** Output voxels as weighted sums of input voxels, one weight list per axis (separable), plane by plane in z. */
+function separableResize(source: SlabSource, shape: VolumeShape, wz: AxisWeights, wy: AxisWeights, wx: AxisWeights): SlabSource {
+  const inS = source.shape;
   // each input plane is resized in y and x once, then output planes mix them along z
   const resizePlane = (slab: VoxelArray, off: number): Float64Array => {
     const rows = new Float64Array(shape.y * inS.x);
@@ -144,39 +159,6 @@ export function resizeLocalMean(source: SlabSource, shape: VolumeShape): SlabSou
           const f = w[t]!;
           for (let i = 0; i < plane; i++) out[o + i]! += f * p[i]!;
         }
-      }
-      return out;
-    },
-    close: () => source.close(),
-  };
-}
-
-/** `ndimage.zoom(order=0)` of `source` to `shape`, as float64 slabs (values copied, never mixed). */
-export function zoomNearest(source: SlabSource, shape: VolumeShape): SlabSource {
-  checkShape(shape, "zoomNearest target");
-  const inS = source.shape;
-  const iz = zoomNearestIndex(inS.z, shape.z);
-  const iy = zoomNearestIndex(inS.y, shape.y);
-  const ix = zoomNearestIndex(inS.x, shape.x);
-  const pickPlane = (slab: VoxelArray, off: number): Float64Array => {
-    const out = new Float64Array(shape.y * shape.x);
-    for (let ky = 0; ky < shape.y; ky++) {
-      const row = off + iy[ky]! * inS.x;
-      for (let kx = 0; kx < shape.x; kx++) out[ky * shape.x + kx] = slab[row + ix[kx]!]!;
-    }
-    return out;
-  };
-  const cache = new PlaneCache(source, pickPlane);
-  return {
-    shape: { ...shape },
-    dtype: "float64",
-    voxelSize: source.voxelSize,
-    async readSlab(z0, z1) {
-      const out = float64Output(shape, z0, z1);
-      const plane = shape.y * shape.x;
-      for (let k = z0; k < z1; k++) {
-        const [p] = await cache.get(iz[k]!, iz[k]!);
-        out.set(p!, (k - z0) * plane);
       }
       return out;
     },
