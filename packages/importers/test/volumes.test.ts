@@ -188,6 +188,70 @@ print(json.dumps({"ispg": int(m.header.ispg), "mz": int(m.header.mz), "cz": floa
   });
 });
 
+// Reference 6.3 item 7 (test_frames.py): five frames, exposure times 1, 1.58, 1.59, 1.58, 1.58 and dose rate 1.881.
+const FRAMES_YAML = (frames: string) => `
+standardization_config: { deposition_id: 10301, source_prefix: src }
+depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
+runs: [ { sources: [ { literal: { value: ['TS_run1'] } } ] } ]
+collection_metadata: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.mdoc' } } ] } ]
+frames: [ ${frames} ]
+`;
+const EXPOSURES = [1, 1.58, 1.59, 1.58, 1.58];
+const FRAMES_MDOC = ["PixelSpacing = 5.678", ""]
+  .concat(EXPOSURES.flatMap((e, i) => [`[ZValue = ${i}]`, `TiltAngle = ${i * 3 - 6}`, `ExposureTime = ${e}`, `SubFramePath = X:\\frames\\TS_run1_${i + 1}.tiff`, ""]))
+  .join("\n");
+
+describe("frames (reference 6.3 item 7)", () => {
+  const input = () => ({ "TS_run1/TS_run1.mdoc": FRAMES_MDOC, ...Object.fromEntries(EXPOSURES.map((_, i) => [`TS_run1/frames/TS_run1_${i + 1}.tiff`, `frame ${i + 1}`])) });
+  const sel = { selection: { imports: ["frames", "collection_metadata"], metadata: ["frame"] }, dryRun: false };
+  const FRAMES = "10001/TS_run1/Frames";
+  // the reference's own arithmetic, in Python: exposure_dose = ExposureTime * dose_rate, accumulated_dose the sum before
+  const expected = (paths: boolean, gain: boolean | null) =>
+    python(`
+import json
+exp = ${JSON.stringify(EXPOSURES)}
+acc, frames = 0, []
+for i, e in enumerate(exp):
+    d = e * 1.881
+    frames.append({"acquisition_order": i, "accumulated_dose": acc, "exposure_dose": d, "is_gain_corrected": ${gain === null ? "None" : gain ? "True" : "False"},
+                   "path": ${paths ? `"${FRAMES}/TS_run1_%d.tiff" % (i + 1)` : "None"}})
+    acc = acc + d
+print(json.dumps(frames))`);
+
+  it("copies the five frames and lists each with its dose, the dose before it and its output path", async () => {
+    const r = await run(FRAMES_YAML("{ metadata: { dose_rate: 1.881, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"), { input: input() }, sel);
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", FRAMES);
+    expect(readdirSync(dir).sort()).toEqual(["TS_run1.mdoc", "TS_run1_1.tiff", "TS_run1_2.tiff", "TS_run1_3.tiff", "TS_run1_4.tiff", "TS_run1_5.tiff", "frames_metadata.json"]);
+    expect(readFileSync(join(dir, "TS_run1_3.tiff"), "utf8")).toBe("frame 3");
+    const md = JSON.parse(readFileSync(join(dir, "frames_metadata.json"), "utf8"));
+    expect(md.frames).toEqual(expected(true, true));
+    expect(md.frames.map((f: { exposure_dose: number }) => f.exposure_dose / 1.881)).toEqual(EXPOSURES.map((e) => expect.closeTo(e, 12)));
+    expect(md.frames_acquisition_file).toBe(`${FRAMES}/TS_run1.mdoc`);
+    expect(md).toMatchObject({ dose_rate: 1.881, is_gain_corrected: true });
+  });
+
+  it("a literal default copies nothing and writes null paths and a null is_gain_corrected", async () => {
+    const r = await run(FRAMES_YAML("{ metadata: { dose_rate: 1.881, is_gain_corrected: true }, sources: [ { literal: { value: [default] } } ] }"), { input: input() }, sel);
+    expect(r.summary.failures).toEqual([]);
+    const dir = join(r.dir, "out", FRAMES);
+    expect(readdirSync(dir).sort()).toEqual(["TS_run1.mdoc", "frames_metadata.json"]);
+    expect(JSON.parse(readFileSync(join(dir, "frames_metadata.json"), "utf8")).frames).toEqual(expected(false, null));
+  });
+
+  it("a zero dose rate fails the frames' metadata, naming the entity, and writes no frames_metadata.json", async () => {
+    const r = await run(FRAMES_YAML("{ metadata: { dose_rate: 0, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"), { input: input() }, sel);
+    expect(r.summary.failures.map((f) => [f.code, f.entityPath])).toEqual([["SOURCE_INVALID", "dataset 10001 / run TS_run1 / frame TS_run1_1.tiff … TS_run1_5.tiff (5 files)"]]);
+    expect(r.summary.failures[0]!.message).toMatch(/invalid dose rate for frames: 0/);
+    expect(existsSync(join(r.dir, "out", FRAMES, "frames_metadata.json"))).toBe(false);
+  });
+
+  it("a missing dose rate is refused when the config is loaded, naming the block, before anything is written", async () => {
+    const yaml = FRAMES_YAML("{ metadata: { is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }");
+    await expect(run(yaml, { input: input() }, sel)).rejects.toThrow(/frames\[0\]\.metadata: missing required key 'dose_rate'/);
+  });
+});
+
 describe("volume options and re-runs", () => {
   const sel = (extra: Record<string, unknown> = {}) => ({ selection: { imports: ["tomograms"], metadata: ["tomogram"] }, dryRun: false, ...extra });
   const TOMO_DIR = `${VS}/Tomograms/100`;

@@ -70,9 +70,17 @@ export class EntityItem {
     return v;
   }
 
-  /** `dataset 10001 / run TS_01 / frame TS_01_001.tif` */
+  /** How logs and errors name the item: a grouped item of many files (frames) by its first and last file. */
+  get displayName(): string {
+    const paths = this.found.paths;
+    if (!paths || paths.length <= 3) return this.name;
+    const names = this.name.split(",");
+    return `${names[0]} … ${names[names.length - 1]} (${paths.length} files)`;
+  }
+
+  /** `dataset 10001 / run TS_01 / frame TS_01_001.tif … TS_01_040.tif (40 files)` */
   get entityPath(): string {
-    const parts = this.lineage().map((it) => `${it.type.key.replace(/_/g, " ")} ${it.name}`);
+    const parts = this.lineage().map((it) => `${it.type.key.replace(/_/g, " ")} ${it.displayName}`);
     // The single root (the deposition) adds nothing a reader needs once deeper levels are named.
     return (parts.length > 1 && !this.lineage()[0]!.type.parent ? parts.slice(1) : parts).join(" / ");
   }
