@@ -100,6 +100,7 @@ describe("source_multi_glob", () => {
     const r = await run(yaml, { input }, { selection: { imports: ["frames"] } });
     const frames = nodes(r.plan, "frame");
     expect(frames.map((n) => n.name)).toEqual(["a.tiff,b.tiff,c.eer"]);
+    expect(frames[0]!.entityPath).toBe("dataset 10001 / run TS_1 / frame a.tiff,b.tiff,c.eer");
     expect(frames[0]!.writes.map((w) => w.key).filter((k) => !k.endsWith(".json")).sort()).toEqual(["10001/TS_1/Frames/a.tiff", "10001/TS_1/Frames/b.tiff", "10001/TS_1/Frames/c.eer"]);
   });
 
