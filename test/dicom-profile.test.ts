@@ -71,6 +71,19 @@ describe("dicom profile: dataset_configs/dicom_deidentify.yaml", () => {
     for (const s of subjects) expect(s).toMatch(/^P[0-9A-F]{16}$/);
   });
 
+  it("a dry run plans the real run's outputs and failures and writes nothing (it keeps the instances' sizes, not their bytes)", () => {
+    const dry = join(tempDir(), "dry");
+    const plan = cli(["convert", CONFIG, input, dry, "--import-everything", "--dry-run", "--json"], env);
+    expect(plan.code).toBe(1);
+    const writes: string[] = [];
+    const walk = (ns: any[]) => ns.forEach((n) => (writes.push(...n.writes.map((w: any) => w.key)), walk(n.children)));
+    walk(JSON.parse(plan.stdout).plan);
+    expect(writes.sort()).toEqual([...readTree(out).keys()].sort());
+    expect(plan.stderr).toMatch(/deep\/broken\/cut\.dcm.*TRUNCATED/);
+    expect(existsSync(dry)).toBe(false);
+    expect(existsSync(`${dry}.deid-mappings`)).toBe(false);
+  });
+
   it("writes 12 de-identified instances and 4 series metadata files, nothing partial", () => {
     const tree = readTree(out);
     const dcm = [...tree.keys()].filter((k) => k.endsWith(".dcm"));

@@ -208,4 +208,21 @@ describe("LocalStorage.writeParts / OutputStore.writeBytes with parts", () => {
     await store.writeBytes("c.bin", new Uint8Array([9, 8, 7]));
     expect(store.stats).toMatchObject({ written: 1, upToDate: 1 });
   });
+
+  it("in a dry run, readBack: false keeps the size and the listing but not the bytes; other outputs stay readable", async () => {
+    const { LocalStorage, OutputStore } = await import("@ingestkit/core");
+    const dir = tempDir("ingestkit-dry-sized-");
+    const store = new OutputStore(new LocalStorage(dir), true);
+    const head = new Uint8Array([1, 2, 3]);
+    const tail = new Uint8Array(1000).fill(9);
+    await store.writeBytes("s/a.dcm", [head, tail], undefined, "bytes", undefined, { readBack: false });
+    await store.writeBytes("s/b.json", "{}");
+    expect(await store.stat("s/a.dcm")).toEqual({ kind: "file", size: 1003 });
+    expect(await store.glob("s/*")).toEqual(["s/a.dcm", "s/b.json"]);
+    await expect(store.read("s/a.dcm")).rejects.toThrow(/s\/a\.dcm: a dry run keeps only the size of this output/);
+    await expect(store.view.readStream("s/a.dcm")).rejects.toThrow(/cannot be read back/);
+    expect(await store.readText("s/b.json")).toBe("{}");
+    expect(store.stats).toMatchObject({ written: 2, bytes: 0 });
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });

@@ -13,7 +13,8 @@ import { stageLocalFile, type Listing, type StagedFile, type Storage, type Stora
 import type { RunEventListener } from "./events.js";
 import { bytesFingerprint, fingerprint, type Manifest } from "./manifest.js";
 
-type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "copy"; from: Storage; key: string; size: number };
+// "sized": a dry run's output that nothing reads back (writeBytes with readBack false): its size, not its bytes
+type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "sized"; size: number } | { kind: "copy"; from: Storage; key: string; size: number };
 
 export interface WriteRecord {
   key: string;
@@ -161,6 +162,7 @@ export class OutputStore {
     readStream: async (key) => {
       const st = this.staged.get(safeKey(key));
       if (st?.kind === "copy") return st.from.readStream(st.key);
+      if (st?.kind === "sized") throw notKept(safeKey(key));
       if (st) {
         const { Readable } = await import("node:stream");
         return Readable.from([st.data]);
@@ -197,9 +199,18 @@ export class OutputStore {
   /**
    * Writes `data` (bytes, text, or parts written one after the other as one object) atomically. `fp` is the
    * fingerprint of what the bytes are made from (default: the SHA-256 of the bytes themselves); an output whose
-   * manifest entry has that fingerprint and size is up to date and not rewritten.
+   * manifest entry has that fingerprint and size is up to date and not rewritten. `readBack: false` says nothing in
+   * the run reads the output again (a de-identified DICOM file), so a dry run keeps its size and not its bytes: a dry
+   * run over a deposit of any size holds no more memory than a real one.
    */
-  async writeBytes(key: string, data: Uint8Array | string | readonly Uint8Array[], record?: (r: WriteRecord) => void, kind: "json" | "bytes" = "bytes", fp?: string): Promise<void> {
+  async writeBytes(
+    key: string,
+    data: Uint8Array | string | readonly Uint8Array[],
+    record?: (r: WriteRecord) => void,
+    kind: "json" | "bytes" = "bytes",
+    fp?: string,
+    options: { readBack?: boolean } = {},
+  ): Promise<void> {
     const k = safeKey(key, "output path");
     const parts: readonly Uint8Array[] = typeof data === "string" ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
     const f = fp ?? (parts.length === 1 ? fingerprint("bytes", parts[0]) : bytesFingerprint(parts));
@@ -207,7 +218,7 @@ export class OutputStore {
     record?.({ key: k, kind });
     let size = 0;
     for (const p of parts) size += p.length;
-    if (this.dryRun) this.staged.set(k, { kind: "bytes", data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) });
+    if (this.dryRun) this.staged.set(k, options.readBack === false ? { kind: "sized", size } : { kind: "bytes", data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) });
     else if (parts.length === 1) await this.storage.write(k, parts[0]!);
     else if (this.storage.writeParts) await this.storage.writeParts(k, parts);
     else await this.storage.write(k, Buffer.concat(parts));
@@ -270,6 +281,7 @@ export class OutputStore {
     const st = this.staged.get(safeKey(key));
     if (st?.kind === "bytes") return st.data;
     if (st?.kind === "copy") return st.from.read(st.key);
+    if (st?.kind === "sized") throw notKept(safeKey(key));
     return this.storage.read(key);
   }
 
@@ -293,6 +305,11 @@ export class OutputStore {
     for (const s of [...this.staged.keys()]) if (s === k || (options?.recursive && s.startsWith(k + "/"))) this.staged.delete(s);
     if (!this.dryRun) await this.storage.delete(k, options);
   }
+}
+
+/** A read of an output written with `readBack: false` in a dry run: the importer broke its own promise. */
+function notKept(key: string): Error {
+  return new Error(`${key}: a dry run keeps only the size of this output (written with readBack: false), so it cannot be read back`);
 }
 
 export function joinLocation(location: string, key: string): string {

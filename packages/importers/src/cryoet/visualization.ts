@@ -167,7 +167,8 @@ export const annotationVizImporter: Importer = {
     // by_id packed into one shard as upstream does (one object per point would be millions of objects)
     const sharded = shardAnnotationsById(files);
     files = sharded.files;
-    for (const f of files) await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record);
+    // nothing reads the precomputed files again: a dry run keeps their sizes only
+    for (const f of files) await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record, "bytes", undefined, { readBack: false });
     await ctx.output.writeBytes(`${out}/info`, python.pyJsonDumps(sharded.info, 2), ctx.record, "json");
     // a rerun with fewer points must not leave stale by_id records behind
     if ((await ctx.output.stat(`${out}/by_id`))?.kind === "dir") {
@@ -215,7 +216,7 @@ async function precomputeMask(ctx: ItemContext, anno: EntityItem, name: string):
   try {
     const written = new Set<string>();
     for await (const f of encodeCompressedSegmentation(reader, { resolutionNm })) {
-      await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record);
+      await ctx.output.writeBytes(`${out}/${f.path}`, f.bytes, ctx.record, "bytes", undefined, { readBack: false });
       written.add(f.path.slice("data/".length));
     }
     // chunks of an earlier, differently shaped mask would be read as this one's

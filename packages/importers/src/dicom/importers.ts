@@ -129,8 +129,7 @@ async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, re
   const held = Math.min(buffer.byteLength, WORKER_MAX_FILE_BYTES);
   state.readBudget.release(WORKER_MAX_FILE_BYTES - held);
   release(() => state.readBudget.release(held));
-  // a dry run stages the bytes it would write: their buffer is not handed out again
-  if (!ctx.run.dryRun) release(() => pool.recycle(buffer));
+  release(() => pool.recycle(buffer));
   if ((r.scanned.seriesNumber ?? 0) !== (prefix.seriesNumber ?? 0)) return undefined;
   checkMapped(state, r.scanned);
   state.addMappings(r.mappings);
@@ -158,9 +157,9 @@ async function inProcess(ctx: ItemContext, state: DicomRunState, key: string, re
   let st: StorageStat | undefined;
   let bytes: Uint8Array;
   if (ctx.input.readWithStat) {
-    // a pooled read buffer, given back once the output is written (a dry run keeps the bytes it stages)
+    // a pooled read buffer, given back once the output is written (a dry run keeps only the output's size)
     let give: (() => void) | undefined;
-    ({ bytes, stat: st, release: give } = await ctx.input.readWithStat(key, (s) => budget(s.size), { reuse: !ctx.run.dryRun }));
+    ({ bytes, stat: st, release: give } = await ctx.input.readWithStat(key, (s) => budget(s.size), { reuse: true }));
     if (give) release(give);
   } else {
     st = await ctx.input.stat(key);
@@ -213,7 +212,8 @@ export const instanceImporter: Importer = {
       // of a hash of half a megabyte of pixel data per file. Without a source identity: the hash of all bytes.
       const identity = st && (st.mtimeMs !== undefined || st.etag !== undefined);
       const fp = tail.length > 0 && identity && st ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
-      await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp);
+      // nothing reads an instance's output again: a dry run keeps its size only (and gives the buffers back)
+      await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp, { readBack: false });
       writtenOf(ctx).push({ header, outputKey });
       if (pixelHash && state.settings.imageTable && state.tracking && !ctx.run.dryRun) {
         state.tracking.image({
