@@ -272,6 +272,31 @@ describe("LocalStorage", () => {
     expect((await rejection(storage.readRange("missing.bin", 0, 1))).code).toBe("SOURCE_MISSING");
   });
 
+  it("readPrefixSync fills the buffer with the file's first bytes and tells how many; errors as readRange", () => {
+    put("r.bin", "0123456789");
+    const buf = Buffer.alloc(4, 0x2e);
+    expect(storage.readPrefixSync("r.bin", buf)).toBe(4);
+    expect(text(buf)).toBe("0123");
+    const big = Buffer.alloc(16, 0x2e);
+    expect(storage.readPrefixSync("r.bin", big)).toBe(10);
+    expect(text(big)).toBe("0123456789......");
+    put("empty.bin", "");
+    expect(storage.readPrefixSync("empty.bin", big)).toBe(0);
+    const thrown = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as IngestError;
+      }
+      throw new Error("did not throw");
+    };
+    const missing = thrown(() => storage.readPrefixSync("missing.bin", buf));
+    expect(missing.code).toBe("SOURCE_MISSING");
+    expect(missing.message).toContain(join(root, "missing.bin"));
+    mkdirSync(join(root, "pdir"));
+    expect(thrown(() => storage.readPrefixSync("pdir", buf)).code).toBe("SOURCE_UNREADABLE");
+  });
+
   it("readStream streams the file; missing files and directories are SOURCE_MISSING", async () => {
     const big = "x".repeat(200_000) + "end";
     put("big.txt", big);

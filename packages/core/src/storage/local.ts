@@ -3,7 +3,7 @@
  * interrupted run never leaves a half-written file under its final name.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -136,6 +136,33 @@ export class LocalStorage implements Storage {
       return got === length ? buf : buf.subarray(0, got);
     } finally {
       await closeFd(fd);
+    }
+  }
+
+  /**
+   * Reads the file's first `into.length` bytes (fewer when it is shorter) into `into` with blocking calls; returns
+   * the count. For many small reads of local files (the DICOM series scan), where the thread pool's round trips
+   * cost several times the reads themselves; errors as readRange.
+   */
+  readPrefixSync(key: string, into: Uint8Array): number {
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(key), "r");
+    } catch (err) {
+      throw this.readError(key, err);
+    }
+    try {
+      let got = 0;
+      while (got < into.length) {
+        const n = readSync(fd, into, got, into.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
+    } catch (err) {
+      throw this.readError(key, err);
+    } finally {
+      closeSync(fd);
     }
   }
 

@@ -4,7 +4,7 @@
  * (SeriesInstanceUID). Files that are not DICOM (or whose header cannot be read) are reported as
  * per-file failures with a coded error and skipped; they never stop the run. Done once per run.
  */
-import { globStorage, type PlanNode, type RunContext } from "@ingestkit/core";
+import { globStorage, LocalStorage, type PlanNode, type RunContext } from "@ingestkit/core";
 import { DicomError, scanDicomHeader, type DicomHeader } from "@ingestkit/formats";
 import { dicomRun } from "./run-state.js";
 
@@ -77,16 +77,36 @@ async function readPrefix(run: RunContext, key: string): Promise<Prefix | undefi
   }
 }
 
+/**
+ * Local files: the prefix read with blocking calls into one scratch buffer, parsed before the next read (the header
+ * keeps strings and numbers, never the bytes). For small reads the thread pool's round trips cost several times the
+ * reads (2,000 files: 45 ms blocking, 330 ms through the pool). Any failure goes the asynchronous way, which tells
+ * a vanished file, a folder and a read error apart.
+ */
+async function localPrefix(run: RunContext, local: LocalStorage, key: string, scratch: Buffer): Promise<Prefix | undefined> {
+  let got: number;
+  try {
+    got = local.readPrefixSync(key, scratch);
+  } catch {
+    return readPrefix(run, key);
+  }
+  return got <= HEADER_PREFIX_BYTES ? { kind: "file", bytes: scratch.subarray(0, got), isPrefix: false } : { kind: "file", bytes: scratch.subarray(0, HEADER_PREFIX_BYTES), isPrefix: true };
+}
+
 async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
   const keys = (await globStorage(run.input, listGlob)).sort();
   const result: ScanResult = { subjects: new Map(), files: [], byKey: new Map(), failed: 0 };
   const state = dicomRun(run);
+  const local = run.input instanceof LocalStorage ? run.input : undefined;
+  const scratch = local ? Buffer.allocUnsafe(HEADER_PREFIX_BYTES + 1) : undefined;
   for (let w = 0; w < keys.length; w += SCAN_WINDOW) {
     const window = keys.slice(w, w + SCAN_WINDOW);
-    const prefixes = await Promise.all(window.map((key) => readPrefix(run, key)));
+    // a remote window's reads overlap; local ones are read one by one as parsed, yielding between windows
+    const prefixes = local ? undefined : await Promise.all(window.map((key) => readPrefix(run, key)));
+    if (local && w > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     for (let i = 0; i < window.length; i++) {
       const key = window[i]!;
-      const p = prefixes[i];
+      const p = local ? await localPrefix(run, local, key, scratch!) : prefixes![i];
       if (!p || p.kind === "dir") continue;
       result.files.push(key);
       state.tracking?.fileSeen(run.inputLocation(key));
