@@ -610,6 +610,38 @@ describe("LocalStorage folder cache", () => {
   });
 });
 
+describe("LocalStorage small (blocking) and large writes", () => {
+  it("write the same bytes atomically either side of BLOCKING_WRITE_MAX; a failing rename is an IO error naming the file and leaves no temp file", async () => {
+    const { LocalStorage, BLOCKING_WRITE_MAX } = await import("../src/storage/local.js");
+    const root = mkdtempSync(join(tmpdir(), "ingestkit-blocking-"));
+    const st = new LocalStorage(root);
+    const big = new Uint8Array(BLOCKING_WRITE_MAX + 1).map((_, i) => (i * 31) & 0xff);
+    const small = big.subarray(0, BLOCKING_WRITE_MAX);
+    await st.writeParts("w/small.bin", [small.subarray(0, 10), small.subarray(10)]);
+    await st.writeParts("w/big.bin", [big.subarray(0, 10), big.subarray(10)]);
+    await st.write("w/small2.bin", small);
+    await st.write("w/big2.bin", big);
+    await st.write("w/text.txt", "héllo");
+    expect(readFileSync(join(root, "w/small.bin")).equals(small)).toBe(true);
+    expect(readFileSync(join(root, "w/big.bin")).equals(big)).toBe(true);
+    expect(readFileSync(join(root, "w/small2.bin")).equals(small)).toBe(true);
+    expect(readFileSync(join(root, "w/big2.bin")).equals(big)).toBe(true);
+    expect(readFileSync(join(root, "w/text.txt"), "utf8")).toBe("héllo");
+    // a non-empty folder where the file should go: rename fails for both paths
+    for (const name of ["small", "big"]) {
+      mkdirSync(join(root, "x", `${name}.bin`), { recursive: true });
+      writeFileSync(join(root, "x", `${name}.bin`, "keep"), "k");
+    }
+    for (const [name, data] of [["small", small], ["big", big]] as const) {
+      const err = await st.write(`x/${name}.bin`, data).then(() => undefined, (e: IngestError) => e);
+      expect(err?.code).toBe("IO");
+      expect(err?.message).toContain(join(root, "x", `${name}.bin`));
+    }
+    expect(readdirSync(join(root, "x")).sort()).toEqual(["big.bin", "small.bin"]);
+    expect(readdirSync(join(root, "w")).sort()).toEqual(["big.bin", "big2.bin", "small.bin", "small2.bin", "text.txt"]);
+  });
+});
+
 describe("staged local files (stageFile / stageLocalFile)", () => {
   it("LocalStorage stages a hidden temp sibling: invisible until commit, renamed into place, removed by abort", async () => {
     const staged = await storage.stageFile("a/b/out.mrc");

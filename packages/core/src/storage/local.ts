@@ -3,15 +3,23 @@
  * interrupted run never leaves a half-written file under its final name.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync, renameSync } from "node:fs";
 import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { IngestError, describeCause } from "../errors.js";
-import { BufferPool, closeFd, fstatFd, openFd, readFully, writeFileParts } from "./fd-io.js";
+import { BufferPool, closeFd, fstatFd, openFd, readFully, writeFileParts, writeFilePartsSync } from "./fd-io.js";
 import { safeKey } from "./paths.js";
 import type { Listing, StagedFile, Storage, StorageStat } from "./storage.js";
+
+/**
+ * Writes up to this size are made with blocking calls (open, writev, close, rename: well under a millisecond for a
+ * 512 KiB file). Through the thread pool each of the four is a round trip to another thread; for many small files
+ * those wake-ups cost more CPU than the writes (docs/performance.md, DICOM). Larger writes stay asynchronous, so
+ * the event loop is never held for long.
+ */
+export const BLOCKING_WRITE_MAX = 2 * 1024 * 1024;
 
 export class LocalStorage implements Storage {
   readonly root: string;
@@ -183,15 +191,21 @@ export class LocalStorage implements Storage {
   }
 
   async write(key: string, data: Uint8Array | string): Promise<void> {
-    await this.atomicWrite(key, (tmp) => writeFile(tmp, data));
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    if (bytes.length <= BLOCKING_WRITE_MAX) await this.atomicWrite(key, (tmp) => writeFilePartsSync(tmp, [bytes]), true);
+    else await this.atomicWrite(key, (tmp) => writeFile(tmp, bytes));
   }
 
   /** `write` of the parts' concatenation: one writev per file (the parts are not joined in memory). */
   async writeParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
-    await this.atomicWrite(key, (tmp) => writeFileParts(tmp, parts));
+    let size = 0;
+    for (const b of parts) size += b.length;
+    if (size <= BLOCKING_WRITE_MAX) await this.atomicWrite(key, (tmp) => writeFilePartsSync(tmp, parts), true);
+    else await this.atomicWrite(key, (tmp) => writeFileParts(tmp, parts));
   }
 
-  private async atomicWrite(key: string, writeTemp: (tmp: string) => Promise<void>): Promise<void> {
+  /** Writes a temp sibling and renames it into place; `blocking`: the temp file was written, and is renamed, with blocking calls. */
+  private async atomicWrite(key: string, writeTemp: (tmp: string) => Promise<void> | void, blocking = false): Promise<void> {
     const p = this.pathOf(key);
     await this.ensureDir(dirname(p));
     const tmp = tempName(p);
@@ -205,7 +219,8 @@ export class LocalStorage implements Storage {
         await this.ensureDir(dirname(p));
         await writeTemp(tmp);
       }
-      await rename(tmp, p);
+      if (blocking) renameSync(tmp, p);
+      else await rename(tmp, p);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
