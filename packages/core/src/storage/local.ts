@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, createReadStream, openSync, readSync, renameSync } from "node:fs";
-import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -191,9 +191,7 @@ export class LocalStorage implements Storage {
   }
 
   async write(key: string, data: Uint8Array | string): Promise<void> {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    if (bytes.length <= BLOCKING_WRITE_MAX) await this.atomicWrite(key, (tmp) => writeFilePartsSync(tmp, [bytes]), true);
-    else await this.atomicWrite(key, (tmp) => writeFile(tmp, bytes));
+    await this.writeParts(key, [typeof data === "string" ? Buffer.from(data) : data]);
   }
 
   /** `write` of the parts' concatenation: one writev per file (the parts are not joined in memory). */
