@@ -104,6 +104,17 @@ describe("source_multi_glob", () => {
     expect(frames[0]!.writes.map((w) => w.key).filter((k) => !k.endsWith(".json")).sort()).toEqual(["10001/TS_1/Frames/a.tiff", "10001/TS_1/Frames/b.tiff", "10001/TS_1/Frames/c.eer"]);
   });
 
+  it("names a grouped item of more than three files in its entity path by the first and last file, even with commas in names", async () => {
+    const yaml =
+      `${DATASET}runs: [ { sources: [ { literal: { value: ['TS_2'] } } ] } ]\n` +
+      "frames: [ { metadata: { dose_rate: 1, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{dataset_name}/{run_name}/*.tiff' } } ] } ]\n";
+    const files = { "10001/TS_2/a,1.tiff": "1", "10001/TS_2/b.tiff": "2", "10001/TS_2/c.tiff": "3", "10001/TS_2/d,4.tiff": "4" };
+    const r = await run(yaml, { input: files }, { selection: { imports: ["frames"] } });
+    const frames = nodes(r.plan, "frame");
+    expect(frames.map((n) => n.name)).toEqual(["a,1.tiff,b.tiff,c.tiff,d,4.tiff"]);
+    expect(frames[0]!.entityPath).toBe("dataset 10001 / run TS_2 / frame a,1.tiff … d,4.tiff (4 files)");
+  });
+
   it("rejects list_globs that is not a list of strings", async () => {
     const r = await run(runs("{ source_multi_glob: { list_globs: '{dataset_name}/*' } }"), { input }, RUNS_ONLY).catch((e: Error) => e);
     const message = r instanceof Error ? r.message : r.summary.failures.map((f) => f.message).join("\n");

@@ -3,6 +3,7 @@
  */
 import type { FoundItem } from "../finder.js";
 import type { EntityEntry, EntityType } from "../graph.js";
+import { basenameKey } from "../storage/paths.js";
 
 export class EntityItem {
   readonly type: EntityType;
@@ -74,8 +75,8 @@ export class EntityItem {
   get displayName(): string {
     const paths = this.found.paths;
     if (!paths || paths.length <= 3) return this.name;
-    const names = this.name.split(",");
-    return `${names[0]} … ${names[names.length - 1]} (${paths.length} files)`;
+    // from the paths, not by splitting the name: a file name may hold a comma
+    return `${basenameKey(paths[0]!)} … ${basenameKey(paths[paths.length - 1]!)} (${paths.length} files)`;
   }
 
   /** `dataset 10001 / run TS_01 / frame TS_01_001.tif … TS_01_040.tif (40 files)` */
