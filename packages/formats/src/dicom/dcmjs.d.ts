@@ -27,10 +27,32 @@ declare module "dcmjs" {
     getBuffer(start?: number, end?: number): ArrayBuffer;
   }
   export type WriteOptions = { allowInvalidVRLength?: boolean; fragmentMultiframe?: boolean };
+  export class ReadBufferStream {
+    constructor(buffer: ArrayBuffer, littleEndian: boolean | null, options?: { noCopy?: boolean });
+    offset: number;
+    decoder: TextDecoder;
+    setDecoder(decoder: TextDecoder): void;
+  }
+  /** what `DicomMessage._readTag` returns for one element */
+  export interface ReadTagInfo {
+    tag: { toCleanString(): string };
+    vr: { type: string };
+    values: unknown;
+    rawValues: unknown;
+  }
   export const data: {
     DicomDict: typeof DicomDict;
     WriteBufferStream: typeof WriteBufferStream;
+    ReadBufferStream: typeof ReadBufferStream;
+    ValueRepresentation: {
+      /** the element, or for VRs with value accessors (PN) a Proxy whose Value setter adds them */
+      addTagAccessors<T extends object>(tag: T): T;
+    };
     DicomMessage: {
+      /** one element at the stream's offset (the call `_read` makes per element) */
+      _readTag(stream: ReadBufferStream, syntax: string): ReadTagInfo;
+      /** elements until the end of the stream (SpecificCharacterSet switches the stream's decoder) */
+      _read(stream: ReadBufferStream, syntax: string): DcmjsDict;
       readFile(buffer: ArrayBuffer, options?: ReadOptions): DicomDict;
       /** writes the elements of `dict` in sorted tag order; returns the bytes written */
       write(dict: DcmjsDict, stream: WriteBufferStream, syntax: string, options?: WriteOptions): number;

@@ -7,8 +7,9 @@
 // The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is written by
 // write.ts (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data
 // as a view of the input, so a writer can send both to the file without joining them (writev).
-import dcmjs from "dcmjs";
+import dcmjs, { type DcmjsDict, type DcmjsElement } from "dcmjs";
 import { deidentifyDataset } from "./deidentify.js";
+import { readHeaderMemo, type Handed } from "./memo-read.js";
 import { DicomError, errorMessage } from "./errors.js";
 import { pixelDataRange } from "./pixel.js";
 import { hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN } from "./scan.js";
@@ -45,13 +46,15 @@ export function deidentifyFileFastParts(bytes: Uint8Array, options: DeidentifyFi
   // whose data set is explicit VR little endian, i.e. every one but those two, big endian and deflate
   const native = px.transferSyntaxUID === EXPLICIT_VR_LITTLE_ENDIAN || px.transferSyntaxUID === IMPLICIT_VR_LITTLE_ENDIAN;
   if (px.encapsulated ? native || NOT_ENCAPSULATED.has(px.transferSyntaxUID) : !native) return undefined;
-  // a copy: dcmjs needs an ArrayBuffer of exactly these bytes (Buffer#slice would be a view of the whole file)
-  const head = new Uint8Array(bytes.subarray(0, px.elementOffset));
-  let dicomDict;
-  try {
-    dicomDict = dcmjs.data.DicomMessage.readFile(head.buffer as ArrayBuffer);
-  } catch {
-    return undefined;
+  // dcmjs' result, memoized per element (memo-read.ts), or dcmjs' own reader for what that does not frame
+  let dicomDict: { meta: DcmjsDict; dict: DcmjsDict; handed?: ReadonlyMap<DcmjsElement, Handed> } | undefined = readHeaderMemo(bytes.subarray(0, px.elementOffset));
+  if (!dicomDict) {
+    try {
+      // a copy: dcmjs needs an ArrayBuffer of exactly these bytes (Buffer#slice would be a view of the whole file)
+      dicomDict = dcmjs.data.DicomMessage.readFile(new Uint8Array(bytes.subarray(0, px.elementOffset)).buffer as ArrayBuffer);
+    } catch {
+      return undefined;
+    }
   }
   if (dicomDict.dict["7FE00010"]) return undefined;
   const result = deidentifyDataset(dicomDict.dict, options, dicomDict.meta, vrOf);

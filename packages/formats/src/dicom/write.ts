@@ -14,6 +14,7 @@
 // lives in process memory only (its keys hold the values dcmjs read, originals included, like the dict itself;
 // never logged or written), is cleared past MAX_ENTRIES entries and skips elements with long keys.
 import dcmjs, { type DcmjsDict, type DcmjsElement, type WriteOptions } from "dcmjs";
+import { encodeUnchanged, type Handed } from "./memo-read.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 const TRANSFER_SYNTAX_UID = "00020010";
@@ -148,8 +149,22 @@ function encodeDirect(tag: string, el: DcmjsElement, syntax: string, options: Wr
   return new Uint8Array(stream.getBuffer());
 }
 
-/** dcmjs' encoding of one element (tag, VR, length, value) in `syntax`. */
-export function encodeElement(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions = DEFAULT_OPTIONS): Uint8Array {
+const isDefault = (o: WriteOptions) => o === DEFAULT_OPTIONS || (!o.allowInvalidVRLength && o.fragmentMultiframe === undefined && Object.keys(o).every((k) => k === "allowInvalidVRLength" || k === "fragmentMultiframe"));
+const encodeDefault = (tag: string, el: DcmjsElement, syntax: string) => encodeFresh(tag, el, syntax, DEFAULT_OPTIONS);
+
+/**
+ * dcmjs' encoding of one element (tag, VR, length, value) in `syntax`. `handed`: what memo-read.ts handed out for
+ * the dict the element is in (an unchanged element is then encoded as its template was).
+ */
+export function encodeElement(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions = DEFAULT_OPTIONS, handed?: ReadonlyMap<DcmjsElement, Handed>): Uint8Array {
+  if (handed && isDefault(options)) {
+    const same = encodeUnchanged(handed, tag, el, syntax, encodeDefault);
+    if (same) return same;
+  }
+  return encodeFresh(tag, el, syntax, options);
+}
+
+function encodeFresh(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions): Uint8Array {
   const simple = encodeSimpleString(tag, el, syntax);
   if (simple) return simple;
   const parts = [tag, "\0", syntax, "\0", options.allowInvalidVRLength ? "1" : "0", options.fragmentMultiframe === undefined ? "" : String(options.fragmentMultiframe), "\0"];
@@ -166,14 +181,14 @@ export function encodeElement(tag: string, el: DcmjsElement, syntax: string, opt
 }
 
 /** What DicomDict#write returns (preamble, "DICM", file meta group with its length, data set), as one buffer. */
-export function writeDicomDict(dicomDict: { meta: DcmjsDict; dict: DcmjsDict }, options: WriteOptions = DEFAULT_OPTIONS): Uint8Array {
-  const meta = dicomDict.meta;
+export function writeDicomDict(dicomDict: { meta: DcmjsDict; dict: DcmjsDict; handed?: ReadonlyMap<DcmjsElement, Handed> }, options: WriteOptions = DEFAULT_OPTIONS): Uint8Array {
+  const { meta, handed } = dicomDict;
   // as DicomDict#write: a missing transfer syntax is set to explicit VR little endian (in the meta, too)
   if (!meta[TRANSFER_SYNTAX_UID]) meta[TRANSFER_SYNTAX_UID] = { vr: "UI", Value: [EXPLICIT_VR_LITTLE_ENDIAN] };
   const metaParts: Uint8Array[] = [];
   let metaSize = 0;
   for (const tag of Object.keys(meta).sort()) {
-    const b = encodeElement(tag, meta[tag]!, EXPLICIT_VR_LITTLE_ENDIAN, options);
+    const b = encodeElement(tag, meta[tag]!, EXPLICIT_VR_LITTLE_ENDIAN, options, handed);
     metaParts.push(b);
     metaSize += b.length;
   }
@@ -183,7 +198,7 @@ export function writeDicomDict(dicomDict: { meta: DcmjsDict; dict: DcmjsDict }, 
   const dataParts: Uint8Array[] = [];
   let dataSize = 0;
   for (const tag of Object.keys(dict).sort()) {
-    const b = encodeElement(tag, dict[tag]!, syntax, options);
+    const b = encodeElement(tag, dict[tag]!, syntax, options, handed);
     dataParts.push(b);
     dataSize += b.length;
   }
