@@ -48,16 +48,22 @@ describe("header writer (write.ts)", () => {
       SH: () => pick(printable, Math.floor(r() * 20)),
       LO: () => pick(printable, Math.floor(r() * 70)),
       CS: () => pick("ABCDEFXYZ_ 0123456789", Math.floor(r() * 20)),
+      IS: () => pick(" +-0123456789", Math.floor(r() * 15)),
+      DS: () => pick(" +-.e0123456789", Math.floor(r() * 19)),
+      DA: () => pick("0123456789- ", Math.floor(r() * 11)),
+      DT: () => pick("0123456789.+- ", Math.floor(r() * 29)),
+      TM: () => pick("0123456789.- ", Math.floor(r() * 19)),
     };
+    const TAG: Record<string, string> = { UI: "00080018", SH: "00080050", LO: "00100020", CS: "00080060", IS: "00200013", DS: "00280030", DA: "00080020", DT: "0008002A", TM: "00080030" };
     let fast = 0;
-    for (let i = 0; i < 3000; i++) {
-      const vr = Object.keys(gens)[i % 4]!;
+    for (let i = 0; i < 6000; i++) {
+      const vr = Object.keys(gens)[i % 9]!;
       const n = Math.floor(r() * 4);
       const values = Array.from({ length: n }, gens[vr]!);
       const el: Record<string, unknown> = { vr, Value: values };
       if (r() < 0.4) el._rawValue = r() < 0.5 ? values.map((v) => ` ${v} `) : values; // dcmjs writes _rawValue when Value is its formatted form
       for (const syntax of [EXPLICIT, IMPLICIT]) {
-        const tag = i % 7 === 0 ? "00100020" : "00080018";
+        const tag = TAG[vr]!;
         let want: Buffer | Error;
         try {
           want = dcmjsElement(tag, structuredClone(el), syntax);
@@ -71,7 +77,7 @@ describe("header writer (write.ts)", () => {
         expect(Buffer.from(got).equals(want as Buffer), `${vr} ${JSON.stringify(el)} ${syntax}`).toBe(true);
       }
     }
-    expect(fast).toBeGreaterThan(2000);
+    expect(fast).toBeGreaterThan(4000);
     // not simple: backslashes, non-ASCII, too long, numbers, other VRs, other syntaxes
     expect(encodeSimpleString("00100020", { vr: "LO", Value: ["a\\b"] }, EXPLICIT)).toBeUndefined();
     expect(encodeSimpleString("00100020", { vr: "LO", Value: ["Müller"] }, EXPLICIT)).toBeUndefined();

@@ -7,7 +7,8 @@
 // The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is written by
 // write.ts (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data
 // as a view of the input, so a writer can send both to the file without joining them (writev).
-import dcmjs, { type DcmjsDict, type DcmjsElement } from "dcmjs";
+import type { DcmjsDict, DcmjsElement } from "dcmjs";
+import { dcmjs } from "./dcmjs-lazy.js";
 import { deidentifyDataset } from "./deidentify.js";
 import { readHeaderMemo, type Handed } from "./memo-read.js";
 import { DicomError, errorMessage } from "./errors.js";
@@ -51,7 +52,7 @@ export function deidentifyFileFastParts(bytes: Uint8Array, options: DeidentifyFi
   if (!dicomDict) {
     try {
       // a copy: dcmjs needs an ArrayBuffer of exactly these bytes (Buffer#slice would be a view of the whole file)
-      dicomDict = dcmjs.data.DicomMessage.readFile(new Uint8Array(bytes.subarray(0, px.elementOffset)).buffer as ArrayBuffer);
+      dicomDict = dcmjs().data.DicomMessage.readFile(new Uint8Array(bytes.subarray(0, px.elementOffset)).buffer as ArrayBuffer);
     } catch {
       return undefined;
     }

@@ -2,7 +2,8 @@
 // -> dcmjs write). Whole file in memory (dcmjs has no streaming writer; peak ≈ 8× file size for big multi-frame files).
 // dcmjs re-encodes text as UTF-8 (SpecificCharacterSet becomes ISO_IR 192); pixel data bytes pass through unchanged.
 import { createRequire } from "node:module";
-import dcmjs, { type DcmjsDict } from "dcmjs";
+import type { DcmjsDict } from "dcmjs";
+import { dcmjs } from "./dcmjs-lazy.js";
 import { deidentifyDataset, type DeidentifyOptions, type DeidentifyResult } from "./deidentify.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
 import { deidentifyFileFastParts } from "./fast.js";
@@ -12,8 +13,6 @@ import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_E
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
 
-// dcmjs logs "Invalid vr type ..." for implicit-VR files through this child logger; only setLevel on it silences it.
-dcmjs.log.getLogger("validation.dcmjs").setLevel("silent");
 
 export interface DeidentifyFileOptions extends DeidentifyOptions {
   /** for error messages */
@@ -47,7 +46,7 @@ export interface DeidentifyPartsResult extends DeidentifyResult {
 const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 export function vrOf(tag: string): string | undefined {
-  return dcmjs.data.DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
+  return dcmjs().data.DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
 }
 
 /** Transfer syntax from the file meta information only (undefined when it cannot be read). */
@@ -69,7 +68,7 @@ function wrapRawDataSet(bytes: Uint8Array, fileName: string | undefined): Uint8A
     "00020003": { vr: "UI", Value: [h.sopInstanceUID ?? ""] },
     "00020010": { vr: "UI", Value: [IMPLICIT_VR_LITTLE_ENDIAN] },
   };
-  const header = new Uint8Array(new dcmjs.data.DicomDict(meta).write());
+  const header = new Uint8Array(new (dcmjs().data.DicomDict)(meta).write());
   const out = new Uint8Array(header.length + bytes.length);
   out.set(header, 0);
   out.set(bytes, header.length);
@@ -113,7 +112,7 @@ export function deidentifyFileParts(bytes: Uint8Array, options: DeidentifyFileOp
   }
   let dicomDict;
   try {
-    dicomDict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(input));
+    dicomDict = dcmjs().data.DicomMessage.readFile(toArrayBuffer(input));
   } catch (e) {
     throw new DicomError(looksTruncated(e) ? "TRUNCATED" : "UNREADABLE", fileName, errorMessage(e), { cause: e });
   }

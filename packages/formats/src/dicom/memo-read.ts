@@ -1,5 +1,5 @@
 // Header reader for the fast path with dcmjs' exact results, memoized per element: what
-// `dcmjs.data.DicomMessage.readFile(head)` returns ({ meta, dict } of { vr, Value, _rawValue } elements), built
+// `dcmjs().data.DicomMessage.readFile(head)` returns ({ meta, dict } of { vr, Value, _rawValue } elements), built
 // without running dcmjs' reader on every element of every file. dcmjs' reader costs ~110 µs warm and several times
 // that cold per 31-element header (a stream object and Babel class instances per element), the largest per-file
 // cost of de-identification (docs/performance.md, DICOM); most elements of a header repeat from file to file (a
@@ -21,7 +21,8 @@
 // through dcmjs every time. The memo is keyed by a hash of the element's bytes, checked against the bytes. It lives in process memory only (its keys are original header bytes, PHI included, like the
 // dict itself; never logged or written), is cleared past MAX_ENTRIES and skips elements over MAX_KEY_BYTES.
 import { types } from "node:util";
-import dcmjs, { type DcmjsDict, type DcmjsElement } from "dcmjs";
+import type { DcmjsDict, DcmjsElement, ReadBufferStream } from "dcmjs";
+import { dcmjs } from "./dcmjs-lazy.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
@@ -113,7 +114,7 @@ function samePrims(a: unknown, b: unknown): boolean {
 
 /** What dcmjs' `_read` stores for one element: a (Proxy for PN) element whose Value setter adds dcmjs' accessors. */
 function makeElement(vr: string, value: unknown, raw: unknown): DcmjsElement {
-  const el = dcmjs.data.ValueRepresentation.addTagAccessors({ vr }) as DcmjsElement;
+  const el = dcmjs().data.ValueRepresentation.addTagAccessors({ vr }) as DcmjsElement;
   el.Value = value as unknown[];
   el._rawValue = raw;
   return el;
@@ -128,6 +129,66 @@ function fromTemplate(tpl: Template, handed: Map<DcmjsElement, Handed>): DcmjsEl
   if (tpl.enc) handed.set(el, { tpl, Value: el.Value, raw: el._rawValue });
   return el;
 }
+
+/**
+ * dcmjs 0.51's decoding of short text VRs, written out: VR#readBytes, #applyFormatting, then `_readTag`'s split on
+ * backslashes and VR#dropPadByte, in that order and with the same string operations. Only for values whose bytes are
+ * printable ASCII or NUL, which every character set decoder (and readAsciiString) maps alike; anything else, and
+ * every other VR, is decoded by dcmjs. test/dicom-memo-read.test.ts checks it against dcmjs on random values.
+ */
+const TEXT: Readonly<Record<string, { max: number; pad: string; kind: "ui" | "cs" | "str" | "num" | "same" | "rtrim" }>> = {
+  UI: { max: 64, pad: "", kind: "ui" }, // padByte NUL: dcmjs' dropPadByte does nothing for it
+  CS: { max: 16, pad: " ", kind: "cs" },
+  SH: { max: 16, pad: " ", kind: "str" },
+  LO: { max: 64, pad: " ", kind: "str" },
+  IS: { max: 12, pad: " ", kind: "num" },
+  DS: { max: 16, pad: " ", kind: "num" },
+  DA: { max: 8, pad: " ", kind: "same" },
+  DT: { max: 26, pad: " ", kind: "same" },
+  TM: { max: 16, pad: " ", kind: "rtrim" },
+};
+
+function dropPadByte(values: string[], max: number, pad: string): string[] {
+  if (!max || !pad || values.length <= 1) return values;
+  const last = values[values.length - 1]!;
+  if (last.length % 2 !== 0 && last.endsWith(pad)) values[values.length - 1] = last.substring(0, last.length - 1);
+  return values;
+}
+
+const formatNumber = (s: string): number | null => {
+  const r = s.trim().replace(/[^0-9.\\\-+e]/gi, "");
+  return r === "" ? null : Number(r);
+};
+
+function decodeText(vr: string, b: Uint8Array, start: number, end: number): { values: unknown[]; raw: unknown[] } | undefined {
+  const t = TEXT[vr];
+  if (!t) return undefined;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c !== 0 && (c < 0x20 || c > 0x7e)) return undefined;
+  }
+  switch (t.kind) {
+    case "ui": {
+      const raw = latin1(b, start, end > start && b[end - 1] === 0 ? end - 1 : end).split("\\"); // readPaddedAsciiString
+      return { raw, values: raw.map((x) => x.replace(/[^0-9.]/g, "")) };
+    }
+    case "cs": {
+      const raw = dropPadByte(latin1(b, start, end).split("\\"), t.max, t.pad);
+      return { raw, values: raw.map((x) => x.trim()) };
+    }
+    case "num": {
+      const raw = dropPadByte(latin1(b, start, end).split("\\"), t.max, t.pad);
+      return { raw, values: raw.map(formatNumber) };
+    }
+    default: {
+      const s = latin1(b, start, end);
+      const value = t.kind === "str" ? s.trim() : t.kind === "rtrim" ? s.replace(/\s*$/g, "") : s;
+      return { raw: dropPadByte(s.split("\\"), t.max, t.pad), values: dropPadByte(value.split("\\"), t.max, t.pad) };
+    }
+  }
+}
+
+const latin1 = (b: Uint8Array, start: number, end: number) => Buffer.from(b.buffer, b.byteOffset + start, end - start).toString("latin1");
 
 /** FNV-1a over bytes[start, end), from `seed` */
 function hashBytes(b: Uint8Array, start: number, end: number, seed: number): number {
@@ -171,7 +232,7 @@ function seedOf(implicit: boolean, charset: string): number {
 
 const hex4 = (n: number) => (n + 0x10000).toString(16).slice(1).toUpperCase();
 
-type Stream = InstanceType<typeof dcmjs.data.ReadBufferStream>;
+type Stream = ReadBufferStream;
 
 /** the label of the decoder a new dcmjs stream starts with (latin1, i.e. windows-1252) */
 let defaultCharset: string | undefined;
@@ -188,22 +249,30 @@ class Framer {
     private readonly handed: Map<DcmjsElement, Handed>,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.charset = defaultCharset ??= new dcmjs.data.ReadBufferStream(new ArrayBuffer(0), null, { noCopy: false }).decoder.encoding;
+    this.charset = defaultCharset ??= new (dcmjs().data.ReadBufferStream)(new ArrayBuffer(0), null, { noCopy: false }).decoder.encoding;
   }
 
   private dcmjsStream(): Stream {
     const b = this.bytes;
-    return (this.stream ??= new dcmjs.data.ReadBufferStream(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, null, { noCopy: false }));
+    return (this.stream ??= new (dcmjs().data.ReadBufferStream)(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, null, { noCopy: false }));
   }
 
   /** dcmjs' decode of the element at `offset` (`_readTag`), as `_read` stores it; undefined when it does not end at `end`. */
   private decode(offset: number, end: number | undefined, syntax: string): { tag: string; vr: string; values: unknown; raw: unknown; end: number } | undefined {
     const stream = this.dcmjsStream();
     stream.offset = offset;
-    const info = dcmjs.data.DicomMessage._readTag(stream, syntax);
+    const info = dcmjs().data.DicomMessage._readTag(stream, syntax);
     const at = stream.offset;
     if ((end !== undefined && at !== end) || at > this.bytes.length) return undefined;
     return { tag: info.tag.toCleanString(), vr: info.vr.type, values: info.values, raw: info.rawValues, end: at };
+  }
+
+  /** The short text VRs of explicit VR headers decoded here as dcmjs would (decodeText); undefined: ask dcmjs. */
+  private decodeOwn(group: number, element: number, offset: number, end: number, implicit: boolean): { tag: string; vr: string; values: unknown; raw: unknown; end: number } | undefined {
+    if (implicit) return undefined;
+    const vr = String.fromCharCode(this.bytes[offset + 4]!, this.bytes[offset + 5]!);
+    const d = decodeText(vr, this.bytes, offset + 8, end);
+    return d && { tag: `${hex4(group)}${hex4(element)}`, vr, values: d.values, raw: d.raw, end };
   }
 
   /**
@@ -251,7 +320,7 @@ class Framer {
       const h = hashBytes(this.bytes, offset, end!, seed);
       let tpl = lookup(h, this.bytes, offset, end!, seed);
       if (!tpl) {
-        const d = this.decode(offset, end, syntax);
+        const d = this.decodeOwn(group, element, offset, end!, implicit) ?? this.decode(offset, end, syntax);
         if (!d) return false;
         const Value = copyValue(d.values);
         const raw = copyValue(d.raw);
@@ -269,7 +338,7 @@ class Framer {
           bytes: this.bytes.slice(offset, end),
           seed,
           prims,
-          accessors: types.isProxy(dcmjs.data.ValueRepresentation.addTagAccessors({ vr: d.vr })),
+          accessors: types.isProxy(dcmjs().data.ValueRepresentation.addTagAccessors({ vr: d.vr })),
           enc: prims && !BINARY.has(d.vr) ? new Map() : undefined,
         };
         remember(h, tpl);
@@ -282,11 +351,11 @@ class Framer {
 
   /** (0008,0005) as dcmjs' `_read` does it: the decoder for later elements is chosen, the Value becomes ISO_IR 192. */
   private charsetElement(dict: DcmjsDict, offset: number, end: number, syntax: string): boolean {
-    const sub = new dcmjs.data.ReadBufferStream(this.bytes.buffer.slice(this.bytes.byteOffset + offset, this.bytes.byteOffset + end) as ArrayBuffer, null, { noCopy: false });
+    const sub = new (dcmjs().data.ReadBufferStream)(this.bytes.buffer.slice(this.bytes.byteOffset + offset, this.bytes.byteOffset + end) as ArrayBuffer, null, { noCopy: false });
     const initial = sub.decoder;
     let one: DcmjsDict;
     try {
-      one = dcmjs.data.DicomMessage._read(sub, syntax);
+      one = dcmjs().data.DicomMessage._read(sub, syntax);
     } catch {
       return false; // an unsupported character set: dcmjs.readFile raises it
     }
@@ -302,7 +371,7 @@ class Framer {
 }
 
 /**
- * `dcmjs.data.DicomMessage.readFile(head)` for a Part 10 header (the bytes up to, not including, Pixel Data), or
+ * `dcmjs().data.DicomMessage.readFile(head)` for a Part 10 header (the bytes up to, not including, Pixel Data), or
  * undefined when dcmjs' reader must do it (see the header comment). Never throws for bad input: undefined.
  */
 export function readHeaderMemo(head: Uint8Array): { meta: DcmjsDict; dict: DcmjsDict; handed: Map<DcmjsElement, Handed> } | undefined {

@@ -4,7 +4,8 @@
 // slot when (gggg,00xx) already holds that creator, else the first free slot xx in 0x10-0xFF (no creator at
 // (gggg,00xx) and no element in (gggg,xx00-xxFF)); the creator goes to (gggg,00xx), the value to (gggg,xxoo).
 // Works on dcmjs' raw dict, so it runs after de-identification (which removes private tags) or alone (copy mode).
-import dcmjs, { type DcmjsDict } from "dcmjs";
+import type { DcmjsDict } from "dcmjs";
+import { dcmjs } from "./dcmjs-lazy.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
 import { vrOf } from "./file.js";
 import { normalizeTag } from "./deidentify.js";
@@ -107,7 +108,7 @@ export function stampDataset(dict: DcmjsDict, stamps: readonly Stamp[]): StampRe
 export function stampFile(bytes: Uint8Array, stamps: readonly Stamp[], fileName?: string): { bytes: Uint8Array } & StampResult {
   let dd;
   try {
-    dd = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    dd = dcmjs().data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   } catch (e) {
     throw new DicomError(looksTruncated(e) ? "TRUNCATED" : "UNREADABLE", fileName, errorMessage(e), { cause: e });
   }

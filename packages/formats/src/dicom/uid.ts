@@ -17,6 +17,40 @@ export function hmac(secret: Secret, scope: string, value: string): Buffer {
  * At most 4 + 39 = 44 characters, no leading zeros, value < 2^128 (PS3.5 B.2, 9.1).
  */
 export function remapUid(secret: Secret, uid: string): string {
+  const memo = remapMemoOf(secret);
+  let out = memo.get(uid);
+  if (out === undefined) {
+    if (memo.size >= MAX_REMAP_MEMO) memo.clear();
+    memo.set(uid, (out = computeRemapUid(secret, uid)));
+  }
+  return out;
+}
+
+/**
+ * remapUid's results per secret. The files of a series carry the same study, series and frame of reference UIDs, so a
+ * run would otherwise compute the same HMAC for each of them in every file. In process memory only, like the
+ * mappings the run keeps anyway; bounded.
+ */
+const MAX_REMAP_MEMO = 100_000;
+const remapByBuffer = new WeakMap<Uint8Array, Map<string, string>>();
+const remapByString = new Map<string, Map<string, string>>();
+
+function remapMemoOf(secret: Secret): Map<string, string> {
+  if (typeof secret === "string") {
+    let m = remapByString.get(secret);
+    if (!m) {
+      if (remapByString.size >= 16) remapByString.clear();
+      remapByString.set(secret, (m = new Map()));
+    }
+    return m;
+  }
+  // by identity: a run passes the same secret object for every file (a buffer changed in place would need a new one)
+  let m = remapByBuffer.get(secret);
+  if (!m) remapByBuffer.set(secret, (m = new Map()));
+  return m;
+}
+
+function computeRemapUid(secret: Secret, uid: string): string {
   const b = hmac(secret, "uid", uid).subarray(0, 16);
   b[6] = (b[6]! & 0x0f) | 0x80; // version 8 (custom)
   b[8] = (b[8]! & 0x3f) | 0x80; // RFC 9562 variant

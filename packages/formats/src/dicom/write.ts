@@ -13,7 +13,8 @@
 // everything dcmjs reads from the element (vr, Value, _rawValue, ...), the tag and the transfer syntax. The memo
 // lives in process memory only (its keys hold the values dcmjs read, originals included, like the dict itself;
 // never logged or written), is cleared past MAX_ENTRIES entries and skips elements with long keys.
-import dcmjs, { type DcmjsDict, type DcmjsElement, type WriteOptions } from "dcmjs";
+import type { DcmjsDict, DcmjsElement, WriteOptions } from "dcmjs";
+import { dcmjs } from "./dcmjs-lazy.js";
 import { encodeUnchanged, type Handed } from "./memo-read.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
@@ -108,6 +109,12 @@ const SIMPLE_VRS: Readonly<Record<string, { pad: number; max: number; chars: Reg
   SH: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
   LO: { pad: 0x20, max: 64, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
   CS: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  // numeric strings, dates and times: dcmjs writes string values (an unchanged element's _rawValue) as they are
+  IS: { pad: 0x20, max: 12, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  DS: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  DA: { pad: 0x20, max: 8, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  DT: { pad: 0x20, max: 26, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  TM: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
 };
 const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
 
@@ -117,7 +124,7 @@ export function encodeSimpleString(tag: string, el: DcmjsElement, syntax: string
   if (!spec || (syntax !== EXPLICIT_VR_LITTLE_ENDIAN && syntax !== IMPLICIT_VR_LITTLE_ENDIAN) || !/^[0-9A-F]{8}$/.test(tag)) return undefined;
   let values: unknown;
   try {
-    values = dcmjs.data.DicomMessage._getTagWriteValues(el.vr, el); // Value, or _rawValue when Value is unchanged
+    values = dcmjs().data.DicomMessage._getTagWriteValues(el.vr, el); // Value, or _rawValue when Value is unchanged
   } catch {
     return undefined;
   }
@@ -144,8 +151,8 @@ export function encodeSimpleString(tag: string, el: DcmjsElement, syntax: string
 }
 
 function encodeDirect(tag: string, el: DcmjsElement, syntax: string, options: WriteOptions): Uint8Array {
-  const stream = new dcmjs.data.WriteBufferStream(256, true);
-  dcmjs.data.DicomMessage.write({ [tag]: el }, stream, syntax, options);
+  const stream = new (dcmjs().data.WriteBufferStream)(256, true);
+  dcmjs().data.DicomMessage.write({ [tag]: el }, stream, syntax, options);
   return new Uint8Array(stream.getBuffer());
 }
 
