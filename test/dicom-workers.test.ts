@@ -4,7 +4,7 @@
 // process alive. Through the CLI, 0, 1 and 2 workers write byte-identical trees and report the same failures.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +112,23 @@ describe("DeidPool", () => {
     expect(Buffer.from(again.head).equals(Buffer.from(onMain(files[3]!, STAMPS).res.head))).toBe(true);
   });
 
+  it("writes the output where it is told to (header and pixel data, the main thread's bytes); a failed write is declined and leaves nothing", async () => {
+    const out = tempDir("ingestkit-deid-workers-out-");
+    const r = await pool.run(files[1]!, files[1]!, STAMPS, 1 << 30, join(out, "staged.part"));
+    if (r.kind !== "done") throw new Error(r.reason);
+    const m = onMain(files[1]!, STAMPS);
+    const want = Buffer.concat([m.res.head, m.res.tail]);
+    expect(r.written).toBe(want.length);
+    expect(require("node:fs").readFileSync(join(out, "staged.part")).equals(want)).toBe(true);
+    pool.recycle(r.buffer);
+    const plain = await pool.run(files[1]!, files[1]!, STAMPS, 1 << 30);
+    expect(plain.kind === "done" && plain.written).toBe(undefined);
+    const unwritable = await pool.run(files[2]!, files[2]!, [], 1 << 30, join(out, "no-such-folder", "x.part"));
+    expect(unwritable.kind).toBe("declined");
+    expect((unwritable as { reason: string }).reason).toMatch(/ENOENT/);
+    expect(require("node:fs").readdirSync(out)).toEqual(["staged.part"]);
+  });
+
   it("rethrows DicomErrors with the main thread's code and message; declines large files and I/O errors", async () => {
     const cut = join(dir, "cut.dcm");
     const onMainError = thrown(() => deidentifyFileParts(new Uint8Array(require("node:fs").readFileSync(cut)), { ...OPTIONS, fileName: "cut.dcm" }));
@@ -166,12 +183,15 @@ describe("DeidPool", () => {
     expect([idle.status, idle.stdout.trim(), idle.stderr]).toEqual([0, "end", ""]);
   });
 
-  it("takes its size from INGESTKIT_DICOM_WORKERS, else one per core but one, at most the concurrency and 8", () => {
+  it("takes its size from INGESTKIT_DICOM_WORKERS, else one per core (but one when the main thread writes), at most the concurrency and 8", () => {
     expect(deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "0" })).toBe(0);
     expect(deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "3" })).toBe(3);
     expect(() => deidWorkerCount(8, { INGESTKIT_DICOM_WORKERS: "two" })).toThrow(/INGESTKIT_DICOM_WORKERS must be a whole number/);
     expect(deidWorkerCount(1, {})).toBe(1);
     expect(deidWorkerCount(64, {})).toBe(Math.max(1, Math.min(8, require("node:os").availableParallelism() - 1)));
+    expect(deidWorkerCount(64, {}, true)).toBe(Math.min(8, require("node:os").availableParallelism()));
+    expect(deidWorkerCount(1, {}, true)).toBe(1);
+    expect(deidWorkerCount(64, { INGESTKIT_DICOM_WORKERS: "1" }, true)).toBe(1);
   });
 });
 
@@ -225,17 +245,30 @@ describe("the dicom profile through the library", () => {
     const logger = { info() {}, warn() {}, error() {}, debug: (m: string) => void debug.push(m) };
     const saved = process.env.INGESTKIT_DEID_SECRET;
     process.env.INGESTKIT_DEID_SECRET = SECRET;
+    const run = () => convert({ profile: profileForConfig(config), config, input: new LocalStorage(input), output: new LocalStorage(out), logger, settings: { concurrency: 4 } });
+    let first;
+    let second;
     try {
-      const r = await convert({ profile: profileForConfig(config), config, input: new LocalStorage(input), output: new LocalStorage(out), logger, settings: { concurrency: 4 } });
+      first = await run();
       // (the series scan already turns the truncated file away)
-      expect(r.summary.failures.map((f) => f.code)).toEqual(["TRUNCATED"]);
-      expect(r.summary.failures[0]!.message).toMatch(/cut\.dcm/);
+      expect(first.summary.failures.map((f) => f.code)).toEqual(["TRUNCATED"]);
+      expect(first.summary.failures[0]!.message).toMatch(/cut\.dcm/);
+      const tree = readTree(out);
+      second = await run();
+      // a re-run: the main thread checks each output first (the workers do not write), and all are up to date
+      expect(second.summary.outputs).toMatchObject({ written: 0, upToDate: first.summary.outputs.written });
+      for (const [k, v] of readTree(out)) if (k.endsWith(".dcm")) expect(v.equals(tree.get(k)!), k).toBe(true);
     } finally {
       if (saved === undefined) delete process.env.INGESTKIT_DEID_SECRET;
       else process.env.INGESTKIT_DEID_SECRET = saved;
     }
     expect([...readTree(out).keys()].filter((k) => k.endsWith(".dcm"))).toHaveLength(6);
-    expect(debug.filter((m) => /^de-identifying local files in \d+ worker threads?$/.test(m))).toHaveLength(1);
+    // a new OUTPUT: the workers wrote the outputs, and nothing is left in their staging folder
+    const starts = debug.filter((m) => /^de-identifying local files in \d+ worker threads?/.test(m));
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toMatch(/, which also write the outputs$/);
+    expect(starts[1]).not.toMatch(/write the outputs/);
+    expect(readdirSync(join(out, ".ingestkit", "staging"))).toEqual([]);
     expect(debug.filter((m) => m.includes("on the main thread"))).toEqual([]);
   }, 60_000);
 });

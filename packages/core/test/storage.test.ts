@@ -232,6 +232,36 @@ describe("LocalStorage", () => {
     expect(tree(root).filter((f) => f.startsWith("t/")).sort()).toEqual(["t/keep.bin", `t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`]);
   });
 
+  it("stagingPath gives temp-named paths under .ingestkit/staging; adopt renames one to its key, making folders", async () => {
+    const a = storage.stagingPath();
+    const b = storage.stagingPath();
+    expect(a).not.toBe(b);
+    expect(dirname(a)).toBe(join(root, ".ingestkit", "staging"));
+    expect(a).toMatch(new RegExp(`\\.ingestkit-tmp-${process.pid}-[0-9a-f]+-[0-9a-z]+$`));
+    writeFileSync(a, "staged bytes");
+    await storage.adopt(a, "p/q/r.dcm");
+    expect(readFileSync(join(root, "p/q/r.dcm"), "utf8")).toBe("staged bytes");
+    expect(existsSync(a)).toBe(false);
+    // the folder removed behind its back is made again
+    writeFileSync(b, "second");
+    rmSync(join(root, "p"), { recursive: true });
+    await storage.adopt(b, "p/q/s.dcm");
+    expect(readFileSync(join(root, "p/q/s.dcm"), "utf8")).toBe("second");
+    // a crash leaves staged files that the next run's removeStaleTemps takes away (a dead writer's pid)
+    put(".ingestkit/staging/file.ingestkit-tmp-999999-0badf00d-7", "left by a killed run");
+    expect(await storage.removeStaleTemps()).toBe(1);
+  });
+
+  it("adopt that cannot rename removes the staged file and names the destination", async () => {
+    const a = storage.stagingPath();
+    writeFileSync(a, "staged");
+    mkdirSync(join(root, "taken.dcm", "inside"), { recursive: true }); // a non-empty folder where the file should go
+    await expect(storage.adopt(a, "taken.dcm")).rejects.toMatchObject({ code: "IO", message: expect.stringContaining(join(root, "taken.dcm")) });
+    expect(existsSync(a)).toBe(false);
+    await expect(storage.adopt(join(root, ".ingestkit", "staging", "missing"), "x.dcm")).rejects.toMatchObject({ code: "IO" });
+    await expect(storage.adopt(storage.stagingPath(), "../escape.dcm")).rejects.toMatchObject({ code: "PATH_ESCAPE" });
+  });
+
   it("list gives sorted immediate files and dirs, hides in-flight temp files, follows symlinks", async () => {
     put("d/z.txt");
     put("d/a.txt");

@@ -78,6 +78,11 @@ export class Manifest {
     return m;
   }
 
+  /** How many outputs are recorded (0 for a new OUTPUT). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(key: string): ManifestEntry | undefined {
     return this.entries.get(key);
   }

@@ -4,6 +4,7 @@
  * storage, so later steps that read earlier outputs (metadata from copied files) still work and
  * nothing touches the disk.
  */
+import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { IngestError } from "../errors.js";
 import { pyJsonDumps } from "../python/index.js";
@@ -48,7 +49,10 @@ export class OutputStore {
     readonly storage: Storage,
     readonly dryRun: boolean,
     readonly options: OutputOptions = {},
-  ) {}
+  ) {
+    // decided on the manifest as the run found it (it fills as the run writes)
+    this.stages = !dryRun && storage.stagingPath !== undefined && storage.adopt !== undefined && (options.force === true || (options.manifest?.size ?? 0) === 0);
+  }
 
   /**
    * True when `key` was made from inputs with this fingerprint and still exists with the size
@@ -223,6 +227,34 @@ export class OutputStore {
     else if (this.storage.writeParts) await this.storage.writeParts(k, parts);
     else await this.storage.write(k, Buffer.concat(parts));
     await this.written(k, kind, f, size);
+  }
+
+  /**
+   * A local path where a worker thread may write an output whose key it does not know yet, for `adoptFile`. Undefined
+   * in dry runs, for storages without staging, and when OUTPUT already had outputs recorded as the run began (a
+   * re-run: most outputs are then up to date, and writing them only to find that out would cost what the manifest
+   * saves; the importer writes as usual then).
+   */
+  stagingPath(): string | undefined {
+    return this.stages ? this.storage.stagingPath!() : undefined;
+  }
+
+  /** Whether stagingPath gives paths in this run. */
+  readonly stages: boolean;
+
+  /**
+   * `writeBytes` of a file already written at `path` (a `stagingPath`), `size` bytes: moved to `key`, or removed
+   * when `key` is up to date for `fp`.
+   */
+  async adoptFile(key: string, path: string, size: number, record: ((r: WriteRecord) => void) | undefined, kind: "json" | "bytes", fp: string): Promise<void> {
+    const k = safeKey(key, "output path");
+    if (await this.skip(k, fp, record, { key: k, kind })) {
+      await rm(path, { force: true });
+      return;
+    }
+    record?.({ key: k, kind });
+    await this.storage.adopt!(path, k);
+    await this.written(k, kind, fp, size);
   }
 
   /** Streams `source` to `key`; with a fingerprint `fp` of what the stream is made from, an up-to-date output is not rewritten (the source is then not consumed). */

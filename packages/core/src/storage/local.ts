@@ -3,7 +3,7 @@
  * interrupted run never leaves a half-written file under its final name.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync, renameSync } from "node:fs";
+import { closeSync, createReadStream, mkdirSync, openSync, readSync, renameSync, unlinkSync } from "node:fs";
 import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -221,6 +221,39 @@ export class LocalStorage implements Storage {
       else await rename(tmp, p);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
+      throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
+    }
+  }
+
+  /** In the output's own `.ingestkit/` folder: one folder for every staged file, each renamed to its key by `adopt`. */
+  stagingPath(): string {
+    const dir = join(this.root, ".ingestkit", "staging");
+    if (!this.knownDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    return tempName(join(dir, "file"));
+  }
+
+  async adopt(path: string, key: string): Promise<void> {
+    const p = this.pathOf(key);
+    await this.ensureDir(dirname(p));
+    try {
+      try {
+        renameSync(path, p);
+      } catch (err) {
+        // the folder was removed behind our back: make it again once
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        this.knownDirs.delete(dirname(p));
+        await this.ensureDir(dirname(p));
+        renameSync(path, p);
+      }
+    } catch (err) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
       throw new IngestError("IO", `cannot write ${p}: ${describeCause(err)}`, { cause: err });
     }
   }

@@ -76,6 +76,14 @@ export interface Storage {
    * to the final file; storages without it are written through `writeStream` (see stageLocalFile).
    */
   stageFile?(key: string): Promise<StagedFile>;
+  /**
+   * Optional, with `adopt`: a path on this storage's file system where another thread may write a finished output
+   * before its key is known (a worker writing a de-identified DICOM file whose name comes from its new header).
+   * Temp-named, so removeStaleTemps removes what a crash leaves.
+   */
+  stagingPath?(): string;
+  /** Moves a file written at a `stagingPath` to `key`, atomically (a rename); the file is removed if that fails. */
+  adopt?(path: string, key: string): Promise<void>;
   /** Removes leftovers of writes interrupted by a crash (temp files, incomplete uploads). */
   removeStaleTemps?(): Promise<number>;
 }

@@ -3,6 +3,7 @@
  * `dicom.output.instance_path`; `series` writes the per-series metadata JSON and its tracking
  * row; `batch` (the single root) closes the run: mapping files, tracking, digest notification.
  */
+import { unlinkSync } from "node:fs";
 import { fingerprint, IngestError, LocalStorage, type Importer, type ItemContext, type RunContext, type StorageStat } from "@ingestkit/core";
 import { deidentifyFileParts, DicomError, pixelDataHash, scanDicomHeader, stampFile, type DicomHeader, type Stamp } from "@ingestkit/formats";
 import { writeMappingFiles } from "./mappings.js";
@@ -93,6 +94,8 @@ interface Rewritten {
   /** the output's header */
   header: DicomHeader;
   vars: Record<string, unknown>;
+  /** the output as a file the worker wrote (OutputStore.stagingPath): adopted instead of written */
+  staged?: { path: string; size: number; adopted: boolean };
 }
 
 /** Files larger than this are never given to a worker: they are read on the main thread under the byte budget. */
@@ -113,9 +116,13 @@ async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, re
   const stamps = stampsOf(ctx, state, vars);
   // the most a worker reads, until it tells the size; then the buffer's size until the output is written
   await state.readBudget.acquire(WORKER_MAX_FILE_BYTES);
+  // The worker also writes the output, to a staging path the output is renamed from once it has its name here: the
+  // kernel's work of filling new files is then spread over the workers instead of all on this thread. Not on re-runs
+  // (undefined: this thread writes, after the up-to-date check), in copy mode or dry runs.
+  const writeTo = state.settings.mode === "deidentify" ? ctx.output.stagingPath() : undefined;
   let r;
   try {
-    r = await pool.run(ctx.input.pathOf(key), key, stamps, WORKER_MAX_FILE_BYTES);
+    r = await pool.run(ctx.input.pathOf(key), key, stamps, WORKER_MAX_FILE_BYTES, writeTo);
   } catch (err) {
     state.readBudget.release(WORKER_MAX_FILE_BYTES);
     throw err;
@@ -130,6 +137,8 @@ async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, re
   state.readBudget.release(WORKER_MAX_FILE_BYTES - held);
   release(() => state.readBudget.release(held));
   release(() => pool.recycle(buffer));
+  const staged = writeTo !== undefined && r.written !== undefined ? { path: writeTo, size: r.written, adopted: false } : undefined;
+  if (staged) release(() => staged.adopted || removeQuietly(staged.path));
   if ((r.scanned.seriesNumber ?? 0) !== (prefix.seriesNumber ?? 0)) return undefined;
   checkMapped(state, r.scanned);
   state.addMappings(r.mappings);
@@ -141,7 +150,16 @@ async function viaWorker(ctx: ItemContext, state: DicomRunState, key: string, re
     tailOffset: r.tailOffset,
     header: r.header,
     vars,
+    ...(staged ? { staged } : {}),
   };
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
+  }
 }
 
 /** The same work on the main thread: any storage, copy mode, large files. */
@@ -198,7 +216,7 @@ export const instanceImporter: Importer = {
     const releases: Array<() => void> = [];
     const release = (r: () => void) => void releases.push(r);
     try {
-      const { st, head, tail, tailOffset, header, vars } = (await viaWorker(ctx, state, key, release)) ?? (await inProcess(ctx, state, key, release));
+      const { st, head, tail, tailOffset, header, vars, staged } = (await viaWorker(ctx, state, key, release)) ?? (await inProcess(ctx, state, key, release));
       const attrs: Record<string, unknown> = attributeVars(header);
       let pixelHash: string | undefined;
       if (state.needsPixelHash) {
@@ -213,7 +231,10 @@ export const instanceImporter: Importer = {
       const identity = st && (st.mtimeMs !== undefined || st.etag !== undefined);
       const fp = tail.length > 0 && identity && st ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
       // nothing reads an instance's output again: a dry run keeps its size only (and gives the buffers back)
-      await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp, { readBack: false });
+      if (staged && fp) {
+        staged.adopted = true; // moved, or removed when up to date: either way not ours to remove any more
+        await ctx.output.adoptFile(outputKey, staged.path, staged.size, ctx.record, "bytes", fp);
+      } else await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp, { readBack: false });
       writtenOf(ctx).push({ header, outputKey });
       if (pixelHash && state.settings.imageTable && state.tracking && !ctx.run.dryRun) {
         state.tracking.image({

@@ -75,10 +75,12 @@ async function prepare(run: RunContext): Promise<void> {
   const notifier = settings.webhooks.length && !run.dryRun ? new WebhookNotifier(settings.webhooks, run.log) : undefined;
   const state = new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier);
   // worker threads start now, while the series scan reads the headers
-  const workers = deidWorkerCount(Number(run.settings.concurrency ?? 1));
+  // with a new OUTPUT the workers also write the outputs (OutputStore.stagingPath; importers.ts): one per core then
+  const workersWrite = settings.mode === "deidentify" && run.output.stages;
+  const workers = deidWorkerCount(Number(run.settings.concurrency ?? 1), process.env, workersWrite);
   if (settings.mode === "deidentify" && secret && run.input instanceof LocalStorage && workers > 0) {
     state.pool = new DeidPool(workers, { ...settings.profile, secret });
-    run.log.debug?.(`de-identifying local files in ${workers} worker thread${workers === 1 ? "" : "s"}`);
+    run.log.debug?.(`de-identifying local files in ${workers} worker thread${workers === 1 ? "" : "s"}${workersWrite ? ", which also write the outputs" : ""}`);
   }
   setDicomRun(run, state);
 }
