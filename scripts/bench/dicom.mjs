@@ -8,7 +8,11 @@
 // separate output tree costs with no DICOM work at all (dcmodify rewrites in place and writes no new files).
 //
 // BENCH_DICOM_DIR: work directory (default $TMPDIR/ingestkit-bench-dicom; the generated input is kept and reused,
-// outputs and the dcmodify copy are removed). Wall times include process start-up. Each timed step starts after a
+// outputs and the dcmodify copy are removed). A run that starts within a minute of the previous run's clean-up waits
+// out the rest of that minute first: on an ext4 without a journal (this machine's root file system), creating a file
+// skips every inode freed in the last minute one by one, so the 6,000 files the last run removed would make each new
+// file of the timed peers that create files (ingestkit, cp) cost up to ten times more (docs/performance.md, DICOM,
+// 2026-12-06); dcmodify, which rewrites in place, never pays it. Wall times include process start-up. Each timed step starts after a
 // `sync`, so write-back of the step before does not land in it, and prints its CPU time (user + system, from
 // /proc/self/stat): on a VM whose page-cache writes vary from run to run, CPU seconds are the steadier comparison.
 import { spawnSync } from "node:child_process";
@@ -145,6 +149,14 @@ if (!existsSync(join(input, ".complete"))) {
   generate();
   console.log(`${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
+const cleanupStamp = join(work, ".last-cleanup");
+if (existsSync(cleanupStamp)) {
+  const wait = Number(readFileSync(cleanupStamp, "utf8")) + 65_000 - Date.now();
+  if (wait > 0) {
+    console.log(`waiting ${Math.ceil(wait / 1000)} s: the previous run removed its trees less than a minute ago (see the header of this script)`);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
 const inputs = filesUnder(input);
 const mib = (inputs.length * (SIDE * SIDE * 2 + 1024)) / 2 ** 20;
 
@@ -179,6 +191,8 @@ rmSync(plain, { recursive: true, force: true });
 rmSync(copy, { recursive: true, force: true });
 rmSync(out, { recursive: true, force: true });
 rmSync(`${out}.deid-mappings`, { recursive: true, force: true });
+spawnSync("sync"); // the freed inodes' table blocks clean: ext4 then counts them as recently freed for a minute, not five
+writeFileSync(cleanupStamp, String(Date.now()));
 
 const rIk = inputs.length / tIk;
 const rDcm = inputs.length / tDcm;
