@@ -2,6 +2,7 @@
 // PHI marker ("PHI-<tag>-7Q") in every Table E.1-1 attribute whose VR we can fill, nested sequences, private
 // blocks and cross-file UID references. Every output file must also pass /usr/bin/dcmdump.
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import {
   DicomError,
   deidentifyFile,
   isValidUid,
+  remapUid,
   resolveRowAction,
   scanDicomHeader,
   shiftDa,
@@ -411,5 +413,25 @@ describe("scanDicomHeader", () => {
     expect(h).toMatchObject({ isDicom: true, hasPart10Header: false, sopInstanceUID: sop(1) });
     const out = deidentifyFile(raw, opts({ fileName: "raw.dcm" }));
     expect(latin1(out.bytes).match(MARKER_RE) ?? []).toEqual([]);
+  });
+});
+
+describe("remapUid memo", () => {
+  it("remembers per secret: the same answer as the HMAC each time, other secrets (string or bytes) their own", () => {
+    const uid = "1.2.826.0.1.3680043.8.498.77.1";
+    const fresh = (secret: string | Uint8Array) => {
+      const b = createHmac("sha256", secret).update(`uid\u0000${uid}`, "utf8").digest().subarray(0, 16);
+      b[6] = (b[6]! & 0x0f) | 0x80;
+      b[8] = (b[8]! & 0x3f) | 0x80;
+      return `2.25.${BigInt(`0x${b.toString("hex")}`).toString(10)}`;
+    };
+    const a = Buffer.from("secret-a");
+    for (let i = 0; i < 3; i++) {
+      expect(remapUid("secret-a", uid)).toBe(fresh("secret-a"));
+      expect(remapUid(a, uid)).toBe(fresh(a));
+      expect(remapUid("secret-b", uid)).toBe(fresh("secret-b"));
+      expect(remapUid(Buffer.from("secret-c"), uid)).toBe(fresh("secret-c")); // a new object every time
+    }
+    expect(fresh("secret-a")).not.toBe(fresh("secret-b"));
   });
 });

@@ -4,9 +4,10 @@
 // Data element is the last element of the file, and to files with encapsulated (compressed) Pixel Data as the last
 // element, whose items are copied as they are; anything else (deflated data, big endian, elements after Pixel Data,
 // raw data sets) returns undefined and deidentifyFile falls back to the whole-file dcmjs path.
-// The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is written by
-// write.ts (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data
-// as a view of the input, so a writer can send both to the file without joining them (writev).
+// The output bytes are the same as the whole-file path's (test/dicom-fast-path.test.ts). The header is read by
+// memo-read.ts (dcmjs' dict, memoized per element; dcmjs' own reader for what that declines) and written by write.ts
+// (dcmjs' encoding of each element, memoized), and deidentifyFileFastParts returns it with the pixel data as a view of
+// the input, so a writer can send both to the file without joining them (writev).
 import type { DcmjsDict, DcmjsElement } from "dcmjs";
 import { dcmjs } from "./dcmjs-lazy.js";
 import { deidentifyDataset } from "./deidentify.js";
