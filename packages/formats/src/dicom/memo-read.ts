@@ -1,25 +1,27 @@
 // Header reader for the fast path with dcmjs' exact results, memoized per element: what
-// `dcmjs().data.DicomMessage.readFile(head)` returns ({ meta, dict } of { vr, Value, _rawValue } elements), built
-// without running dcmjs' reader on every element of every file. dcmjs' reader costs ~110 µs warm and several times
-// that cold per 31-element header (a stream object and Babel class instances per element), the largest per-file
-// cost of de-identification (docs/performance.md, DICOM); most elements of a header repeat from file to file (a
-// series' UIDs, dates, geometry, the SOP class).
+// `DicomMessage.readFile(head)` of dcmjs returns ({ meta, dict } of { vr, Value, _rawValue } elements), built without
+// running dcmjs' reader on every element of every file. dcmjs' reader costs ~110 µs warm and several times that cold
+// per 31-element header (a stream object and Babel class instances per element), the largest per-file cost of
+// de-identification (docs/performance.md, DICOM); most elements of a header repeat from file to file (a series'
+// UIDs, dates, geometry, the SOP class).
 //
 // Why not a reader of our own: dcmjs' per-VR decoding (padding, numeric strings, person names, character sets,
 // `_rawValue` for lossless round trips) is what the writer and the byte-identity tests are held to, and is easy to
-// get subtly wrong. So every element is still decoded by dcmjs (DicomMessage._readTag, the call its own loop makes,
-// on one stream over the same bytes), once per distinct encoding: elements are framed here (tag, VR, length) and an
-// element whose bytes (with the transfer syntax and the current character set decoder) were decoded before gets a
-// fresh copy of that result. What cannot be framed simply (sequences, undefined lengths, UN, unknown VRs, the
-// character set element) is decoded by dcmjs on the spot, and after every decode the stream must stand exactly
-// where the framing said the element ends. Anything else dcmjs treats specially (no group length, big endian,
-// deflate, elements crossing the end of the meta group or of the bytes) returns undefined: the caller uses
-// dcmjs.readFile, which then also raises dcmjs' own errors.
+// get subtly wrong. So elements are framed here (tag, VR, length), and an element whose bytes (with the transfer
+// syntax and the current character set decoder) were decoded before gets a fresh copy of that result. A new one is
+// decoded by dcmjs (DicomMessage._readTag, the call its own loop makes, on a stream over the same bytes), except the
+// short text VRs in printable ASCII, whose decoding (decodeText) is written out here with dcmjs' own string
+// operations and checked against dcmjs on random values (test/dicom-memo-read.test.ts). What cannot be framed simply
+// (sequences, undefined lengths, UN, unknown VRs, the character set element) is decoded by dcmjs on the spot, and
+// after every decode by dcmjs its stream must stand exactly where the framing said the element ends. Anything else
+// dcmjs treats specially (no group length, big endian, deflate, elements crossing the end of the meta group or of the
+// bytes) returns undefined: the caller uses dcmjs' readFile, which then also raises dcmjs' own errors.
 //
 // The memo also serves the writer (write.ts): an element handed out here whose Value and _rawValue are still the
 // arrays it was given, holding the template's values, is encoded as its template was (once per template) instead of
-// through dcmjs every time. The memo is keyed by a hash of the element's bytes, checked against the bytes. It lives in process memory only (its keys are original header bytes, PHI included, like the
-// dict itself; never logged or written), is cleared past MAX_ENTRIES and skips elements over MAX_KEY_BYTES.
+// through dcmjs every time. The memo is keyed by a hash of the element's bytes, checked against the bytes. It lives
+// in process memory only (its keys are original header bytes, PHI included, like the dict itself; never logged or
+// written), is cleared past MAX_ENTRIES and skips elements over MAX_KEY_BYTES.
 import { types } from "node:util";
 import type { DcmjsDict, DcmjsElement, ReadBufferStream } from "dcmjs";
 import { dcmjs } from "./dcmjs-lazy.js";
