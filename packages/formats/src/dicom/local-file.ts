@@ -1,8 +1,8 @@
 // One local DICOM file de-identified from its path, synchronously: read (into a caller's reusable buffer), header scan,
-// deidentifyFileParts, and the scan of the rewritten header. This is the whole per-file job of a de-identification
+// deidentifyFileParts, the scan of the rewritten header, and (when asked) the output written to a given path. This is the whole per-file job of a de-identification
 // worker thread (importers' dicom/deid-pool.ts): with blocking reads in the worker, a file costs no thread-pool round
 // trips, and the main thread only names and writes the outputs.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, unlinkSync, writevSync } from "node:fs";
 import { deidentifyFileParts, type DeidentifyFileOptions, type DeidentifyPartsResult } from "./file.js";
 import { scanDicomHeader, type DicomHeader } from "./scan.js";
 
@@ -17,14 +17,21 @@ export interface LocalFileResult extends DeidentifyPartsResult {
   scanned: DicomHeader;
   /** the output's header (scan of `head`) */
   header: DicomHeader;
+  /** bytes written to `writeTo`, when one was given */
+  written?: number;
 }
 
-/** A file over `maxBytes` is not read (`undefined`): the caller handles it its own way (e.g. under a memory budget). */
+/**
+ * A file over `maxBytes` is not read (`{ tooBig }`): the caller handles it its own way (e.g. under a memory budget).
+ * With `writeTo`, the output (`head` then `tail`) is also written there, with blocking calls; a failed write removes
+ * what it wrote and throws.
+ */
 export function deidentifyLocalFile(
   path: string,
   options: DeidentifyFileOptions,
   buffer: Uint8Array | undefined,
   maxBytes = Number.POSITIVE_INFINITY,
+  writeTo?: string,
 ): LocalFileResult | { tooBig: true; size: number } {
   const fd = openSync(path, "r");
   let buf: Uint8Array;
@@ -49,5 +56,36 @@ export function deidentifyLocalFile(
   const scanned = scanDicomHeader(bytes, { fileName });
   const res = deidentifyFileParts(bytes, { ...options, scanned });
   const header = res.head !== bytes ? scanDicomHeader(res.head, { fileName, isPrefix: res.tail.length > 0 }) : scanned;
-  return { ...res, buffer: buf, length: got, stat, scanned, header };
+  if (writeTo === undefined) return { ...res, buffer: buf, length: got, stat, scanned, header };
+  writePartsSync(writeTo, [res.head, res.tail]);
+  return { ...res, buffer: buf, length: got, stat, scanned, header, written: res.head.length + res.tail.length };
+}
+
+/** `parts` one after the other into a new file at `path` (one writev in the usual case, resumed after short writes). */
+function writePartsSync(path: string, parts: Uint8Array[]): void {
+  const fd = openSync(path, "w", 0o666);
+  try {
+    let rest = parts.filter((b) => b.length > 0);
+    while (rest.length > 0) {
+      let n = writevSync(fd, rest);
+      const next: Uint8Array[] = [];
+      for (const b of rest) {
+        if (n >= b.length) n -= b.length;
+        else {
+          next.push(n > 0 ? b.subarray(n) : b);
+          n = 0;
+        }
+      }
+      rest = next;
+    }
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // not there
+    }
+    throw e;
+  }
+  closeSync(fd);
 }

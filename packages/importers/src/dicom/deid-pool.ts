@@ -17,52 +17,21 @@ import { DicomError, type DeidentifyOptions, type DeidMappings, type DicomErrorC
 
 // dynamic imports only: the source runs as CommonJS, or as a module when the parent runs with --input-type=module
 const WORKER_SOURCE = `
-Promise.all([import("node:worker_threads"), import("node:fs")]).then(([{ parentPort, workerData }, fs]) => import(workerData.moduleUrl).then((mod) => {
+import("node:worker_threads").then(({ parentPort, workerData }) => import(workerData.moduleUrl).then((mod) => {
   const options = workerData.options;
-  // the output at msg.writeTo: new header and pixel data in one writev, with blocking calls
-  const writeOut = (path, parts) => {
-    const fd = fs.openSync(path, "w", 0o666);
-    try {
-      let rest = parts.filter((b) => b.length > 0);
-      while (rest.length > 0) {
-        let n = fs.writevSync(fd, rest);
-        const next = [];
-        for (const b of rest) {
-          if (n >= b.length) n -= b.length;
-          else {
-            next.push(n > 0 ? b.subarray(n) : b);
-            n = 0;
-          }
-        }
-        rest = next;
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
   parentPort.on("message", (msg) => {
     let reply;
     let transfer = [];
     try {
       const given = msg.buffer ? new Uint8Array(msg.buffer) : undefined;
-      const r = mod.deidentifyLocalFile(msg.path, { ...options, stamps: msg.stamps, fileName: msg.fileName }, given, msg.maxBytes);
+      const r = mod.deidentifyLocalFile(msg.path, { ...options, stamps: msg.stamps, fileName: msg.fileName }, given, msg.maxBytes, msg.writeTo);
       if (r.tooBig) {
         reply = { id: msg.id, tooBig: true, buffer: msg.buffer };
         if (msg.buffer) transfer = [msg.buffer];
       } else {
-        let written;
-        if (msg.writeTo) {
-          try {
-            writeOut(msg.writeTo, [r.head, r.tail]);
-          } catch (e) {
-            try { fs.unlinkSync(msg.writeTo); } catch {}
-            throw e;
-          }
-          written = r.head.length + r.tail.length;
-        }
         // the new header in an ArrayBuffer of its own, so it can be transferred
         const head = r.head.byteOffset === 0 && r.head.byteLength === r.head.buffer.byteLength && r.head.buffer !== r.buffer.buffer ? r.head : r.head.slice();
-        reply = { id: msg.id, head: head.buffer, buffer: r.buffer.buffer, length: r.length, tailOffset: r.tailOffset, stat: r.stat, scanned: r.scanned, header: r.header, mappings: r.mappings, warnings: r.warnings, written };
+        reply = { id: msg.id, head: head.buffer, buffer: r.buffer.buffer, length: r.length, tailOffset: r.tailOffset, stat: r.stat, scanned: r.scanned, header: r.header, mappings: r.mappings, warnings: r.warnings, written: r.written };
         transfer = [head.buffer, r.buffer.buffer];
       }
     } catch (e) {
