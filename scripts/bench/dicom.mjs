@@ -12,8 +12,8 @@
 // out the rest of that minute first: on an ext4 without a journal (this machine's root file system), creating a file
 // skips every inode freed in the last minute one by one, so the 6,000 files the last run removed would make each new
 // file of the timed peers that create files (ingestkit, cp) cost up to ten times more (docs/performance.md, DICOM,
-// 2026-12-06); dcmodify, which rewrites in place, never pays it. Wall times include process start-up. Each timed step starts after a
-// `sync`, so write-back of the step before does not land in it, and prints its CPU time (user + system, from
+// 2026-12-06); dcmodify, which rewrites in place, never pays it. Wall times include process start-up. Each timed step
+// starts after a `sync`, so write-back of the step before does not land in it, and prints its CPU time (user + system, from
 // /proc/self/stat): on a VM whose page-cache writes vary from run to run, CPU seconds are the steadier comparison.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

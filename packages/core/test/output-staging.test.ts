@@ -58,6 +58,15 @@ describe("OutputStore staging", () => {
     expect(first.out.stats).toMatchObject({ written: 0, upToDate: 1 });
   });
 
+  it("a key that escapes OUTPUT is refused, and the staged file is removed", async () => {
+    const { out } = await store();
+    const path = out.stagingPath()!;
+    writeFileSync(path, "de-identified");
+    await expect(out.adoptFile("../outside.dcm", path, 13, undefined, "bytes", "fp")).rejects.toMatchObject({ code: "PATH_ESCAPE" });
+    expect(existsSync(path)).toBe(false);
+    expect(out.stats.written).toBe(0);
+  });
+
   it("never stages in a dry run", async () => {
     const { out } = await store({ dryRun: true });
     expect(out.stages).toBe(false);

@@ -244,17 +244,20 @@ export class OutputStore {
 
   /**
    * `writeBytes` of a file already written at `path` (a `stagingPath`), `size` bytes: moved to `key`, or removed
-   * when `key` is up to date for `fp`.
+   * when `key` is up to date for `fp` or anything fails (a bad key, the up-to-date check, the move).
    */
   async adoptFile(key: string, path: string, size: number, record: ((r: WriteRecord) => void) | undefined, kind: "json" | "bytes", fp: string): Promise<void> {
-    const k = safeKey(key, "output path");
-    if (await this.skip(k, fp, record, { key: k, kind })) {
-      await rm(path, { force: true });
-      return;
+    let moved = false;
+    try {
+      const k = safeKey(key, "output path");
+      if (await this.skip(k, fp, record, { key: k, kind })) return;
+      record?.({ key: k, kind });
+      await this.storage.adopt!(path, k);
+      moved = true;
+      await this.written(k, kind, fp, size);
+    } finally {
+      if (!moved) await rm(path, { force: true });
     }
-    record?.({ key: k, kind });
-    await this.storage.adopt!(path, k);
-    await this.written(k, kind, fp, size);
   }
 
   /** Streams `source` to `key`; with a fingerprint `fp` of what the stream is made from, an up-to-date output is not rewritten (the source is then not consumed). */

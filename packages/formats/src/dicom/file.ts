@@ -13,7 +13,6 @@ import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_E
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
 
-
 export interface DeidentifyFileOptions extends DeidentifyOptions {
   /** for error messages */
   fileName?: string;

@@ -243,6 +243,8 @@ class Framer {
   private readonly view: DataView;
   /** dcmjs' stream over the same bytes, made on the first element dcmjs has to decode */
   private stream: Stream | undefined;
+  /** the decoder a character set element chose for the elements after it (set on the stream when there is one) */
+  private decoder: ReadBufferStream["decoder"] | undefined;
   /** the decoder label in memo keys */
   private charset: string;
 
@@ -255,8 +257,12 @@ class Framer {
   }
 
   private dcmjsStream(): Stream {
-    const b = this.bytes;
-    return (this.stream ??= new (dcmjs().data.ReadBufferStream)(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, null, { noCopy: false }));
+    if (!this.stream) {
+      const b = this.bytes;
+      this.stream = new (dcmjs().data.ReadBufferStream)(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, null, { noCopy: false });
+      if (this.decoder) this.stream.setDecoder(this.decoder);
+    }
+    return this.stream;
   }
 
   /** dcmjs' decode of the element at `offset` (`_readTag`), as `_read` stores it; undefined when it does not end at `end`. */
@@ -269,10 +275,8 @@ class Framer {
     return { tag: info.tag.toCleanString(), vr: info.vr.type, values: info.values, raw: info.rawValues, end: at };
   }
 
-  /** The short text VRs of explicit VR headers decoded here as dcmjs would (decodeText); undefined: ask dcmjs. */
-  private decodeOwn(group: number, element: number, offset: number, end: number, implicit: boolean): { tag: string; vr: string; values: unknown; raw: unknown; end: number } | undefined {
-    if (implicit) return undefined;
-    const vr = String.fromCharCode(this.bytes[offset + 4]!, this.bytes[offset + 5]!);
+  /** An explicit VR element of a short text VR decoded here as dcmjs would (decodeText); undefined: ask dcmjs. */
+  private decodeOwn(group: number, element: number, vr: string, offset: number, end: number): { tag: string; vr: string; values: unknown; raw: unknown; end: number } | undefined {
     const d = decodeText(vr, this.bytes, offset + 8, end);
     return d && { tag: `${hex4(group)}${hex4(element)}`, vr, values: d.values, raw: d.raw, end };
   }
@@ -291,12 +295,13 @@ class Framer {
       const element = v.getUint16(offset + 2, true);
       let end: number | undefined;
       let simple = true;
+      let vr = ""; // explicit VR only
       if (implicit) {
         const len = v.getUint32(offset + 4, true);
         if (len === 0xffffffff) simple = false;
         else end = offset + 8 + len;
       } else {
-        const vr = String.fromCharCode(this.bytes[offset + 4]!, this.bytes[offset + 5]!);
+        vr = String.fromCharCode(this.bytes[offset + 4]!, this.bytes[offset + 5]!);
         if (!FRAMED.has(vr)) simple = false;
         else if (LENGTH32.has(vr)) {
           if (offset + 12 > stop) return false;
@@ -307,22 +312,25 @@ class Framer {
       }
       if (end !== undefined && end > stop) return false;
       const isCharset = group === 0x0008 && element === 0x0005;
-      if (isCharset && !dataSet) return false;
-      if (!simple || isCharset || end! - offset > MAX_KEY_BYTES) {
-        // decoded by dcmjs every time: sequences, undefined lengths, UN, the character set, long values
+      if (isCharset) {
+        // only in the main data set, with a defined length (else dcmjs' reader does the whole file)
+        if (!dataSet || end === undefined || !this.charsetElement(dict, offset, end, syntax)) return false;
+        seed = seedOf(implicit, this.charset);
+        offset = end;
+        continue;
+      }
+      if (!simple || end! - offset > MAX_KEY_BYTES) {
+        // decoded by dcmjs every time: sequences, undefined lengths, UN, long values
         const d = this.decode(offset, end, syntax);
         if (!d || d.end > stop) return false;
-        if (isCharset) {
-          if (!this.charsetElement(dict, offset, d.end, syntax)) return false;
-          seed = seedOf(implicit, this.charset);
-        } else dict[d.tag] = makeElement(d.vr, d.values, d.raw);
+        dict[d.tag] = makeElement(d.vr, d.values, d.raw);
         offset = d.end;
         continue;
       }
       const h = hashBytes(this.bytes, offset, end!, seed);
       let tpl = lookup(h, this.bytes, offset, end!, seed);
       if (!tpl) {
-        const d = this.decodeOwn(group, element, offset, end!, implicit) ?? this.decode(offset, end, syntax);
+        const d = (implicit ? undefined : this.decodeOwn(group, element, vr, offset, end!)) ?? this.decode(offset, end, syntax);
         if (!d) return false;
         const Value = copyValue(d.values);
         const raw = copyValue(d.raw);
@@ -365,7 +373,8 @@ class Framer {
     if (!el || Object.keys(one).length !== 1) return false;
     dict[SPECIFIC_CHARACTER_SET] = el;
     if (sub.decoder !== initial) {
-      this.dcmjsStream().setDecoder(sub.decoder);
+      this.decoder = sub.decoder;
+      this.stream?.setDecoder(sub.decoder);
       this.charset = sub.decoder.encoding;
     }
     return true;
@@ -373,7 +382,7 @@ class Framer {
 }
 
 /**
- * `dcmjs().data.DicomMessage.readFile(head)` for a Part 10 header (the bytes up to, not including, Pixel Data), or
+ * dcmjs' `DicomMessage.readFile(head)` for a Part 10 header (the bytes up to, not including, Pixel Data), or
  * undefined when dcmjs' reader must do it (see the header comment). Never throws for bad input: undefined.
  */
 export function readHeaderMemo(head: Uint8Array): { meta: DcmjsDict; dict: DcmjsDict; handed: Map<DcmjsElement, Handed> } | undefined {

@@ -4,8 +4,9 @@
 // still encoded by dcmjs (DicomMessage.write of a one-element dict, the same Tag#write DicomDict#write calls in
 // sorted tag order and concatenates), but the bytes of an element are memoized by its content: attributes that
 // repeat from file to file (a series' UIDs, image geometry, the de-identification method sequence) are encoded
-// once; short ASCII strings (SIMPLE_VRS) are encoded here as dcmjs does. The result equals `dicomDict.write()`
-// byte for byte (test/dicom-fast-path.test.ts, test/dicom-streamed-write.test.ts).
+// once; short ASCII strings (SIMPLE_VRS) are encoded here as dcmjs does; an element memo-read.ts handed out and the
+// de-identifier left unchanged is written as its template was (`handed`, encodeUnchanged). The result equals
+// `dicomDict.write()` byte for byte (test/dicom-fast-path.test.ts, test/dicom-streamed-write.test.ts).
 //
 // Only plain data is memoized (strings, finite numbers, booleans, null/undefined, arrays and plain objects, e.g.
 // PN objects and sequence items, ArrayBuffers up to 64 bytes by content, and dcmjs' own PN decorations); anything
@@ -104,17 +105,18 @@ function plainKey(v: unknown, out: string[]): boolean {
  * printable ASCII without "\\" (so UTF-8 and ASCII writers agree) within the VR's maximum length (no warning, no
  * error); anything else goes to dcmjs. test/dicom-fast-path.test.ts checks it against dcmjs on random values.
  */
+const PRINTABLE_NO_BACKSLASH = /^[\x20-\x5b\x5d-\x7e]*$/;
 const SIMPLE_VRS: Readonly<Record<string, { pad: number; max: number; chars: RegExp }>> = {
   UI: { pad: 0x00, max: 64, chars: /^[0-9.]*$/ },
-  SH: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  LO: { pad: 0x20, max: 64, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  CS: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  SH: { pad: 0x20, max: 16, chars: PRINTABLE_NO_BACKSLASH },
+  LO: { pad: 0x20, max: 64, chars: PRINTABLE_NO_BACKSLASH },
+  CS: { pad: 0x20, max: 16, chars: PRINTABLE_NO_BACKSLASH },
   // numeric strings, dates and times: dcmjs writes string values (an unchanged element's _rawValue) as they are
-  IS: { pad: 0x20, max: 12, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  DS: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  DA: { pad: 0x20, max: 8, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  DT: { pad: 0x20, max: 26, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
-  TM: { pad: 0x20, max: 16, chars: /^[\x20-\x5b\x5d-\x7e]*$/ },
+  IS: { pad: 0x20, max: 12, chars: PRINTABLE_NO_BACKSLASH },
+  DS: { pad: 0x20, max: 16, chars: PRINTABLE_NO_BACKSLASH },
+  DA: { pad: 0x20, max: 8, chars: PRINTABLE_NO_BACKSLASH },
+  DT: { pad: 0x20, max: 26, chars: PRINTABLE_NO_BACKSLASH },
+  TM: { pad: 0x20, max: 16, chars: PRINTABLE_NO_BACKSLASH },
 };
 const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
 
@@ -156,7 +158,8 @@ function encodeDirect(tag: string, el: DcmjsElement, syntax: string, options: Wr
   return new Uint8Array(stream.getBuffer());
 }
 
-const isDefault = (o: WriteOptions) => o === DEFAULT_OPTIONS || (!o.allowInvalidVRLength && o.fragmentMultiframe === undefined && Object.keys(o).every((k) => k === "allowInvalidVRLength" || k === "fragmentMultiframe"));
+/** a memoized template's bytes were encoded with the default options */
+const isDefault = (o: WriteOptions) => !o.allowInvalidVRLength && o.fragmentMultiframe === undefined;
 const encodeDefault = (tag: string, el: DcmjsElement, syntax: string) => encodeFresh(tag, el, syntax, DEFAULT_OPTIONS);
 
 /**

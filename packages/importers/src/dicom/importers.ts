@@ -232,7 +232,7 @@ export const instanceImporter: Importer = {
       const fp = tail.length > 0 && identity && st ? fingerprint("dicom-head+source-tail", head, key, st.size, st.mtimeMs ?? null, st.etag ?? null, tailOffset) : undefined;
       // nothing reads an instance's output again: a dry run keeps its size only (and gives the buffers back)
       if (staged && fp) {
-        staged.adopted = true; // moved, or removed when up to date: either way not ours to remove any more
+        staged.adopted = true; // adoptFile moves it or removes it, whatever happens
         await ctx.output.adoptFile(outputKey, staged.path, staged.size, ctx.record, "bytes", fp);
       } else await ctx.output.writeBytes(outputKey, tail.length > 0 ? [head, tail] : head, ctx.record, "bytes", fp, { readBack: false });
       writtenOf(ctx).push({ header, outputKey });
