@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates schemas/cryoet-config.schema.json (ingestkit's JSON Schema for CryoET ingestion configs)
+// Generates packages/importers/schemas/cryoet-config.schema.json (ingestkit's JSON Schema for CryoET ingestion configs)
 // from the upstream LinkML-generated JSON Schema in ../shared/corpus/cryoet-dataset-configs/upstream-schema/.
 //
 //   node scripts/generate-cryoet-schema.mjs           write the schema
@@ -37,7 +37,7 @@ const UPSTREAM_PATH = join(
   "upstream-schema",
   "ingestion_config_models.schema.json",
 );
-const OUT_PATH = join(ROOT, "schemas", "cryoet-config.schema.json");
+const OUT_PATH = join(ROOT, "packages", "importers", "schemas", "cryoet-config.schema.json");
 
 export const SCHEMA_ID = "https://ingestkit.dev/schemas/cryoet-config.schema.json";
 // Same character class as upstream's FLOAT_/INTEGER_FORMATTED_STRING_REGEX (`{` escaped for JS `u` regexes).

@@ -1,4 +1,4 @@
-// Compatibility of ingestkit's CryoET config schema (schemas/cryoet-config.schema.json) with the upstream
+// Compatibility of ingestkit's CryoET config schema (packages/importers/schemas/cryoet-config.schema.json) with the upstream
 // project's structural check, over the real-config corpus in ../shared/corpus/cryoet-dataset-configs/.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -7,7 +7,10 @@ import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { convert, formatRetryEvent, IngestError, isS3Url, joinKey, readConfig, StorageOpener, type Logger } from "@ingestkit/core";
-import { profileForConfig, validateConfigFile } from "@ingestkit/importers";
+import { profileRegistry, validateConfigFile } from "@ingestkit/importers";
+import type { ProfileRegistry } from "@ingestkit/core";
+import { extractProfileModules, loadProfileModules } from "./profile-modules.js";
+import { addProfileOptions, describeOption, profileSettings } from "./profile-options.js";
 import { captureProcessWarnings, JsonLog } from "./json-log.js";
 import { ProgressLine, wantsProgress, type ProgressStream } from "./progress.js";
 import { renderPlan, renderSummary, renderValidation } from "./render.js";
@@ -39,6 +42,17 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
+  // profile modules first: their options are part of convert's options and --help
+  const registry = profileRegistry();
+  try {
+    const split = extractProfileModules(argv);
+    argv = split.rest;
+    await loadProfileModules(split.modules, registry);
+  } catch (err) {
+    io.stderr(`error: ${err instanceof IngestError ? err.format() : (err as Error).message}`);
+    return 2;
+  }
+
   let selection: ReturnType<typeof extractSelectionFlags> = { rest: argv, flags: {}, anyImport: false };
   if (argv[0] === "convert") {
     try {
@@ -48,8 +62,9 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
       return 2;
     }
   }
+  program.addHelpText("after", `\nEvery command also takes --profile-module FILE (repeatable): a module exporting a profile plugin of your own.`);
 
-  program
+  const convertCmd = program
     .command("convert")
     .description("Standardize INPUT into OUTPUT as CONFIG describes.")
     .argument("<config>", "ingestion config (YAML)")
@@ -58,12 +73,6 @@ export async function run(argv: string[], io: CliIO = defaultIO): Promise<number
     .option("--s3-endpoint <url>", "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)")
     .option("--dry-run", "print what would be done and write nothing")
     .option("--json", "print the plan/summary as JSON")
-    .option("--https-prefix <url>", "base URL written into neuroglancer configs", "https://files.cryoetdataportal.cziscience.com")
-    .option("--write-mrc", "write MRC volumes (default)")
-    .option("--no-write-mrc", "do not write MRC volumes")
-    .option("--write-zarr", "write OME-Zarr volumes (default)")
-    .option("--no-write-zarr", "do not write OME-Zarr volumes")
-    .addOption(new Option("--ngff-version <version>", "OME-NGFF of written volumes: 0.4 on Zarr v2 (the portal's) or 0.5 on Zarr v3").choices(["0.4", "0.5"]).default("0.4"))
     .option("--force-overwrite", "rewrite outputs even when they look up to date")
     .option("--concurrency <n>", "runs processed at once (default: the number of cores)", parsePositiveInt)
     .addOption(new Option("--local-fs", "accepted for compatibility: local paths are detected").hideHelp())
@@ -81,7 +90,27 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
   --exclude-<type>-name RE       drop names matching RE at their start (checked first)`,
     )
     .action(async (configFile: string, input: string, output: string, opts: Record<string, unknown>) => {
-      exitCode = await convertCommand(configFile, input, output, opts, selection, io);
+      exitCode = await convertCommand(configFile, input, output, opts, selection, io, registry);
+    });
+  try {
+    addProfileOptions(convertCmd, registry);
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}`);
+    return 2;
+  }
+
+  program
+    .command("profiles")
+    .description("List the registered profiles (built-in and --profile-module), one line each.")
+    .option("--json", "print the profiles and their options as JSON")
+    .action((opts: { json?: boolean }) => {
+      const list = registry.list();
+      if (opts.json) {
+        io.stdout(JSON.stringify(list.map((p) => ({ name: p.name, description: p.description, detects: typeof p.detect === "function", options: (p.options ?? []).map(describeOption) })), null, 2));
+      } else {
+        const width = Math.max(...list.map((p) => p.name.length));
+        io.stdout(list.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join("\n"));
+      }
     });
 
   program
@@ -91,7 +120,7 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
     .option("--json", "print results as JSON")
     .option("--warnings", "also print warnings of valid files")
     .action(async (paths: string[], opts: { json?: boolean; warnings?: boolean }) => {
-      exitCode = await validateCommand(paths, opts, io);
+      exitCode = await validateCommand(paths, opts, io, registry);
     });
 
   program
@@ -152,11 +181,12 @@ async function convertCommand(
   opts: Record<string, unknown>,
   sel: ReturnType<typeof extractSelectionFlags>,
   io: CliIO,
+  registry: ProfileRegistry,
 ): Promise<number> {
   const jsonLog = opts.logFormat === "json" ? new JsonLog((line) => io.stderr(line)) : undefined;
   const restoreWarnings = jsonLog ? captureProcessWarnings(jsonLog) : undefined;
   try {
-    return await runConvert(configFile, input, output, opts, sel, io, jsonLog);
+    return await runConvert(configFile, input, output, opts, sel, io, jsonLog, registry);
   } catch (err) {
     if (!jsonLog || !(err instanceof IngestError)) throw err;
     jsonLog.event({ event: "fatal", code: err.code, message: err.format() });
@@ -174,11 +204,13 @@ async function runConvert(
   sel: ReturnType<typeof extractSelectionFlags>,
   io: CliIO,
   jsonLog: JsonLog | undefined,
+  registry: ProfileRegistry,
 ): Promise<number> {
   const json = !!opts.json;
   const quiet = !!opts.quiet;
   const config = await readConfig(configFile);
-  const profile = profileForConfig(config);
+  const { plugin, profile } = registry.resolve(config);
+  const ownSettings = profileSettings(opts, registry, plugin);
   // stderr: JSON events (--log-format json), or text lines with a progress line on a terminal
   const progress = !jsonLog && !json && !quiet && !opts.dryRun && wantsProgress(io.stderrStream) ? new ProgressLine(io.stderrStream) : undefined;
   const say = (m: string) => (progress ? progress.println(m) : io.stderr(m));
@@ -214,11 +246,8 @@ async function runConvert(
     logger,
     ...(jsonLog || progress ? { onEvent: jsonLog?.event ?? progress!.onEvent } : {}),
     settings: {
+      ...ownSettings,
       inputBase,
-      httpsPrefix: opts.httpsPrefix,
-      writeMrc: opts.writeMrc !== false,
-      writeZarr: opts.writeZarr !== false,
-      ngffVersion: opts.ngffVersion,
       forceOverwrite: !!opts.forceOverwrite,
       concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },
@@ -254,11 +283,11 @@ async function collectYaml(paths: string[]): Promise<string[]> {
   return out;
 }
 
-async function validateCommand(paths: string[], opts: { json?: boolean; warnings?: boolean }, io: CliIO): Promise<number> {
+async function validateCommand(paths: string[], opts: { json?: boolean; warnings?: boolean }, io: CliIO, registry: ProfileRegistry): Promise<number> {
   const files = await collectYaml(paths);
   if (files.length === 0) throw new IngestError("USAGE", `no .yaml/.yml files under ${paths.join(", ")}`);
   const results = [];
-  for (const f of files) results.push(await validateConfigFile(f));
+  for (const f of files) results.push(await validateConfigFile(f, registry));
   const invalid = results.filter((r) => !r.valid).length;
   if (opts.json) {
     io.stdout(JSON.stringify({ summary: { files: results.length, valid: results.length - invalid, invalid }, results: results.map((r) => ({ ...r, file: resolve(r.file) === r.file ? r.file : r.file })) }, null, 2));

@@ -5,6 +5,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import type { FinderRegistry } from "./finder.js";
 import type { Importer } from "./importer.js";
+import type { ProfileOption } from "./profiles.js";
 
 /** One `sources` entry of a config: exactly one finder key plus optional filters. */
 export type SourceSpec = Record<string, unknown> & {
@@ -75,6 +76,18 @@ export interface Profile {
   hooks: ProfileHooks;
   /** JSON Schema (draft 2019-09) for configs of this profile. */
   schema?: Record<string, unknown>;
+  /** The settings this profile reads; `convert` fills the ones a caller leaves out with their defaults. */
+  options?: readonly ProfileOption[];
+}
+
+/** Everything `defineProfile` needs, by name. */
+export interface ProfileSpec {
+  name: string;
+  roots: readonly EntityTypeSpec[];
+  finders: FinderRegistry;
+  hooks?: ProfileHooks;
+  schema?: Record<string, unknown>;
+  options?: readonly ProfileOption[];
 }
 
 export interface ProfileHooks {
@@ -98,13 +111,17 @@ export interface ProfileHooks {
   metadataVarNames?(type: EntityType, config: import("./config/config.js").LoadedConfig): { names: string[]; open?: boolean; why?: string } | undefined;
 }
 
+export function defineProfile(spec: ProfileSpec): Profile;
+export function defineProfile(name: string, roots: readonly EntityTypeSpec[], finders: FinderRegistry, hooks?: ProfileHooks, schema?: Record<string, unknown>): Profile;
 export function defineProfile(
-  name: string,
-  roots: readonly EntityTypeSpec[],
-  finders: FinderRegistry,
-  hooks: ProfileHooks = {},
-  schema?: Record<string, unknown>,
+  nameOrSpec: string | ProfileSpec,
+  rootsArg?: readonly EntityTypeSpec[],
+  findersArg?: FinderRegistry,
+  hooksArg?: ProfileHooks,
+  schemaArg?: Record<string, unknown>,
 ): Profile {
+  const spec: ProfileSpec = typeof nameOrSpec === "string" ? { name: nameOrSpec, roots: rootsArg!, finders: findersArg!, ...(hooksArg ? { hooks: hooksArg } : {}), ...(schemaArg ? { schema: schemaArg } : {}) } : nameOrSpec;
+  const { name, roots, finders, hooks = {}, schema, options } = spec;
   const types: EntityType[] = [];
   const build = (spec: EntityTypeSpec, parent: EntityType | undefined): EntityType => {
     const t: EntityType = {
@@ -125,5 +142,5 @@ export function defineProfile(
     if (byKey.has(t.key)) throw new Error(`profile ${name}: entity type '${t.key}' defined twice`);
     byKey.set(t.key, t);
   }
-  return { name, roots: built, types, byKey, finders, hooks, ...(schema ? { schema } : {}) };
+  return { name, roots: built, types, byKey, finders, hooks, ...(schema ? { schema } : {}), ...(options ? { options } : {}) };
 }

@@ -7,6 +7,7 @@ export { loadYaml, YamlSyntaxError } from "./config/yaml.js";
 export type { LoadedYaml, YamlPath, Position } from "./config/yaml.js";
 export { LoadedConfig, parseConfig, readConfig } from "./config/config.js";
 export type { ConfigPosition } from "./config/config.js";
+export { cloneConfigValue, isPlainMapping } from "./config/clone.js";
 export { validateConfig, assertValid, availableVars, formatPath } from "./config/validate.js";
 export type { ValidationResult } from "./config/validate.js";
 
@@ -14,7 +15,9 @@ export { expandTemplate, templateFields, closest, editDistance } from "./templat
 export type { TemplateVars, TemplateOrigin } from "./template.js";
 
 export { defineProfile } from "./graph.js";
-export type { EntityEntry, EntityType, EntityTypeSpec, Profile, ProfileHooks, SourceSpec } from "./graph.js";
+export type { EntityEntry, EntityType, EntityTypeSpec, Profile, ProfileHooks, ProfileSpec, SourceSpec } from "./graph.js";
+export { defaultProfileRegistry, defineProfilePlugin, parseOptionValue, PROFILE_KEY, ProfileRegistry, registerProfile, withOptionDefaults } from "./profiles.js";
+export type { ProfileOption, ProfilePlugin, ProfileSettingValue, ResolvedProfile } from "./profiles.js";
 export { finderRegistry } from "./finder.js";
 export type { FinderContext, FinderDefinition, FinderRegistry, FoundItem } from "./finder.js";
 export type { Importer } from "./importer.js";

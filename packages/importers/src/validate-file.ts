@@ -1,11 +1,11 @@
 /** Validates one config file with the profile it is written for; never throws for bad input. */
-import { IngestError, readConfig, validateConfig, type ValidationResult } from "@ingestkit/core";
-import { profileForConfig } from "./select.js";
+import { IngestError, readConfig, validateConfig, type ProfileRegistry, type ValidationResult } from "@ingestkit/core";
+import { profileRegistry } from "./profiles.js";
 
-export async function validateConfigFile(file: string): Promise<ValidationResult> {
+export async function validateConfigFile(file: string, registry: ProfileRegistry = profileRegistry()): Promise<ValidationResult> {
   try {
     const config = await readConfig(file);
-    return validateConfig(config, profileForConfig(config));
+    return validateConfig(config, registry.resolve(config).profile);
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
     return {

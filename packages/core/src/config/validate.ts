@@ -9,6 +9,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
 import { FormatStringError, parseFormatString, translatePythonRegex } from "../python/index.js";
+import { PROFILE_KEY } from "../profiles.js";
 import { closest } from "../template.js";
 import type { LoadedConfig } from "./config.js";
 
@@ -73,7 +74,9 @@ function pointerToPath(p: string): Array<string | number> {
 
 function schemaDiagnostics(config: LoadedConfig, schema: Record<string, unknown>): Diagnostic[] {
   const validate = compileSchema(schema);
-  if (validate(config.data)) return [];
+  // the top-level `profile:` key names the profile (the registry checks it); no profile's schema lists it
+  const { [PROFILE_KEY]: _named, ...data } = config.data;
+  if (validate(data)) return [];
   const errors = (validate.errors ?? []) as ErrorObject[];
   // anyOf/oneOf wrappers repeat what their branches say; keep the most specific messages.
   let specific = errors.filter((e) => !["anyOf", "oneOf", "if", "then", "else"].includes(e.keyword));

@@ -7,6 +7,7 @@ import { assertValid, validateConfig } from "../config/validate.js";
 import type { Profile } from "../graph.js";
 import type { Storage } from "../storage/storage.js";
 import { RunContext, silentLogger, type Logger, type PlanNode, type RunSettings, type RunSummary } from "./context.js";
+import { withOptionDefaults } from "../profiles.js";
 import { safeListener, type RunEventListener } from "./events.js";
 import { Manifest } from "./manifest.js";
 import { OutputStore } from "./output.js";
@@ -63,7 +64,7 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
     options.input,
     output,
     selection,
-    options.settings ?? {},
+    withOptionDefaults(options.profile.options, options.settings ?? {}),
     logger,
     options.now ?? runClock(),
     emit,

@@ -8,7 +8,7 @@
 // Upstream's real validator is pydantic (the LinkML-generated models plus hand-written extra rules); the
 // JSON Schema it ships covers the structural part only, and that structural part is what is checked here.
 //
-// Also validates raw YAML with ingestkit's own schema (schemas/cryoet-config.schema.json), which needs no
+// Also validates raw YAML with ingestkit's own schema (packages/importers/schemas/cryoet-config.schema.json), which needs no
 // replacement step. Lives under packages/core because that package owns the `ajv` and `yaml` dependencies.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -34,7 +34,7 @@ export const REPO_ROOT = findRepoRoot();
 export const CORPUS_DIR = join(REPO_ROOT, "..", "shared", "corpus", "cryoet-dataset-configs");
 export const CONFIGS_DIR = join(CORPUS_DIR, "configs");
 export const UPSTREAM_SCHEMA_PATH = join(CORPUS_DIR, "upstream-schema", "ingestion_config_models.schema.json");
-export const OUR_SCHEMA_PATH = join(REPO_ROOT, "schemas", "cryoet-config.schema.json");
+export const OUR_SCHEMA_PATH = join(REPO_ROOT, "packages", "importers", "schemas", "cryoet-config.schema.json");
 
 /** Every `*.yaml` / `*.yml` file under the corpus `configs/` tree (recursive), sorted, as absolute paths. */
 export function listCorpusYamlFiles(dir: string = CONFIGS_DIR): string[] {

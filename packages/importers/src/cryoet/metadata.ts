@@ -3,17 +3,9 @@
  * then `deposition_id` (the deposition's name unless the metadata sets it) and `last_updated_at`
  * (the run clock), serialised like Python's `json.dumps(indent=4)`.
  */
-import type { ItemContext } from "@ingestkit/core";
+import { cloneConfigValue as deepClone, isPlainMapping as isPlainObject, type ItemContext } from "@ingestkit/core";
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-export function deepClone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(deepClone) as T;
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepClone(x)])) as T;
-  return v;
-}
+export { deepClone, isPlainObject };
 
 /** `extra` merged into a copy of `base`; nested mappings merge, everything else is replaced. */
 export function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineProfile, finderRegistry, type EntityEntry, type EntityTypeSpec, type LoadedConfig, type Profile } from "@ingestkit/core";
+import { defineProfile, defineProfilePlugin, finderRegistry, type EntityEntry, type EntityTypeSpec, type LoadedConfig, type Profile, type ProfileOption } from "@ingestkit/core";
 import { builtinFinders, DEFAULT_FINDERS } from "@ingestkit/finders";
 import { parseCsv, parseCsvRecords } from "@ingestkit/formats";
 import { datasetImporter } from "./dataset.js";
@@ -155,7 +155,8 @@ function applyDefaultFinders(spec: EntityTypeSpec): EntityTypeSpec {
   return { ...spec, finders: spec.finders ?? DEFAULT_FINDERS, children: (spec.children ?? []).map(applyDefaultFinders) };
 }
 
-export const CRYOET_SCHEMA_PATH = fileURLToPath(new URL("../../../../schemas/cryoet-config.schema.json", import.meta.url));
+/** The cryoet config schema, shipped in this package (src/ and dist/ are both two levels below its root). */
+export const CRYOET_SCHEMA_PATH = fileURLToPath(new URL("../../schemas/cryoet-config.schema.json", import.meta.url));
 
 let schemaCache: Record<string, unknown> | undefined;
 export function cryoetSchema(): Record<string, unknown> {
@@ -201,13 +202,42 @@ function readMapColumns(config: LoadedConfig): { names: string[]; open: boolean;
   return { names, open, ...(why ? { why } : {}) };
 }
 
+/** The settings the cryoet importers read, each with its `convert` option. */
+export const CRYOET_OPTIONS = [
+  { key: "httpsPrefix", flag: "https-prefix", type: "string", valueName: "<url>", default: "https://files.cryoetdataportal.cziscience.com", help: "base URL written into neuroglancer configs" },
+  { key: "writeMrc", flag: "write-mrc", type: "boolean", default: true, help: "write MRC volumes (--no-write-mrc: do not)" },
+  { key: "writeZarr", flag: "write-zarr", type: "boolean", default: true, help: "write OME-Zarr volumes (--no-write-zarr: do not)" },
+  { key: "ngffVersion", flag: "ngff-version", type: "choice", choices: ["0.4", "0.5"], valueName: "<version>", default: "0.4", help: "OME-NGFF of written volumes: 0.4 on Zarr v2 (the portal's) or 0.5 on Zarr v3" },
+] as const satisfies readonly ProfileOption[];
+
+/** Top-level keys of cryoet configs (the schema's properties); any of them marks a config as cryoet. */
+let cryoetKeys: Set<string> | undefined;
+function looksCryoet(config: LoadedConfig): boolean {
+  // `entities:` configs may declare types whose plurals are cryoet's (`runs`): they belong to that profile
+  if (config.data.entities !== undefined) return false;
+  cryoetKeys ??= new Set(Object.keys((cryoetSchema().properties ?? {}) as object));
+  return Object.keys(config.data).some((k) => cryoetKeys!.has(k));
+}
+
+let cryoet: Profile | undefined;
+
+/** The cryoet profile plugin: the portal's configs, detected by their top-level keys. */
+export const cryoetPlugin = defineProfilePlugin({
+  name: "cryoet",
+  description: "CZI cryo-ET data portal configs: depositions, datasets, runs, tomograms, annotations (MRC, OME-Zarr, JSON)",
+  options: CRYOET_OPTIONS,
+  detect: looksCryoet,
+  profile: () => (cryoet ??= createCryoetProfile()),
+});
+
 export function createCryoetProfile(): Profile {
   const finders = finderRegistry([...builtinFinders.values(), ...annotationShapeFinders]);
-  return defineProfile(
-    "cryoet",
-    [applyDefaultFinders(tree)],
+  return defineProfile({
+    name: "cryoet",
+    roots: [applyDefaultFinders(tree)],
     finders,
-    {
+    options: CRYOET_OPTIONS,
+    hooks: {
       prepare: loadRunMaps,
       itemVars(item, run) {
         if (item.type.key !== "run") return {};
@@ -232,6 +262,6 @@ export function createCryoetProfile(): Profile {
         return cols;
       },
     },
-    cryoetSchema(),
-  );
+    schema: cryoetSchema(),
+  });
 }

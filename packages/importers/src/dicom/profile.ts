@@ -5,7 +5,7 @@
  * is found by `dicom_series`; the `prepare` hook checks secret and paths before anything is
  * written and opens the tracking database.
  */
-import { defineProfile, finderRegistry, IngestError, LocalStorage, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
+import { defineProfile, defineProfilePlugin, finderRegistry, IngestError, LocalStorage, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
 import { DeidPool, deidWorkerCount } from "./deid-pool.js";
 import { dicomSeriesFinder } from "./finder.js";
@@ -105,3 +105,13 @@ export function createDicomProfile(): Profile {
 export function isDicomConfig(config: { data: Record<string, unknown> }): boolean {
   return config.data.dicom !== undefined;
 }
+
+let dicom: Profile | undefined;
+
+/** The dicom profile plugin: configs with a `dicom:` section. Its settings live in that section, not in CLI options. */
+export const dicomPlugin = defineProfilePlugin({
+  name: "dicom",
+  description: "DICOM studies in any layout: PS3.15 Annex E de-identification, naming templates, tracking database",
+  detect: isDicomConfig,
+  profile: () => (dicom ??= createDicomProfile()),
+});

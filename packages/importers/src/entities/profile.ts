@@ -10,13 +10,20 @@
  * `metadata` (`{output}/{metadata_file}` = entry metadata + `{type}_name` + `last_updated_at`),
  * `none` (a grouping level that writes nothing).
  */
-import { basenameKey, defineProfile, IngestError, pyFormat, type Diagnostic, type EntityTypeSpec, type Importer, type ItemContext, type LoadedConfig, type Profile } from "@ingestkit/core";
+import { basenameKey, cloneConfigValue as deepClone, defineProfile, defineProfilePlugin, IngestError, pyFormat, type Diagnostic, type EntityTypeSpec, type Importer, type ItemContext, type LoadedConfig, type Profile } from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
-import { deepClone } from "../cryoet/metadata.js";
 
-export function isGenericConfig(config: LoadedConfig): boolean {
+export function isEntitiesConfig(config: LoadedConfig): boolean {
   return config.data.entities !== undefined;
 }
+
+/** The entities profile plugin: a graph the config declares under `entities:`, built per config. */
+export const entitiesPlugin = defineProfilePlugin({
+  name: "entities",
+  description: "a graph the config declares under 'entities:', with the built-in copy / metadata importers",
+  detect: isEntitiesConfig,
+  profile: (config) => createEntitiesProfile(config),
+});
 
 interface EntityDecl {
   plural?: string;
@@ -75,7 +82,7 @@ function templated(v: unknown, vars: Record<string, unknown>, ctx: ItemContext):
 }
 
 /** Builds a profile from the config's `entities:` section; problems name their YAML position. */
-export function createGenericProfile(config: LoadedConfig): Profile {
+export function createEntitiesProfile(config: LoadedConfig): Profile {
   const ents = config.data.entities;
   const fail = (path: Array<string | number>, msg: string, which: "key" | "value" = "value"): never => {
     throw new IngestError("CONFIG_GRAPH", msg, config.position(["entities", ...path], which));
@@ -119,9 +126,9 @@ export function createGenericProfile(config: LoadedConfig): Profile {
   };
   roots.forEach(visit);
   for (const key of specs.keys()) if (!reachable.has(key)) fail([key, "parent"], `entities.${key}: its parent chain is a cycle`);
-  const profile = defineProfile("custom", roots, builtinFinders, {
+  const profile = defineProfile("entities", roots, builtinFinders, {
     checkConfig(cfg: LoadedConfig, p: Profile): Diagnostic[] {
-      const known = new Set(["entities", "version", ...p.types.map((t) => t.plural)]);
+      const known = new Set(["entities", "version", "profile", ...p.types.map((t) => t.plural)]);
       const out: Diagnostic[] = [];
       for (const k of Object.keys(cfg.data)) {
         if (known.has(k)) continue;
