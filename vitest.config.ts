@@ -6,7 +6,9 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     // Unit tests run against the TypeScript sources; end-to-end tests run the built CLI.
+    // the subpath first: an alias also matches "<name>/..." imports
     alias: {
+      "@ingestkit/formats/python": fileURLToPath(new URL("./packages/formats/src/python/index.ts", import.meta.url)),
       "@ingestkit/core": pkg("core"),
       "@ingestkit/finders": pkg("finders"),
       "@ingestkit/importers": pkg("importers"),

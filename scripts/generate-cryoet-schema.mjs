@@ -28,15 +28,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const UPSTREAM_PATH = join(
-  ROOT,
-  "..",
-  "shared",
-  "corpus",
-  "cryoet-dataset-configs",
-  "upstream-schema",
-  "ingestion_config_models.schema.json",
-);
+const UPSTREAM_PATH = join(ROOT, "..", "shared", "corpus", "cryoet-dataset-configs", "upstream-schema", "ingestion_config_models.schema.json");
 const OUT_PATH = join(ROOT, "packages", "importers", "schemas", "cryoet-config.schema.json");
 
 export const SCHEMA_ID = "https://ingestkit.dev/schemas/cryoet-config.schema.json";
@@ -44,10 +36,7 @@ export const SCHEMA_ID = "https://ingestkit.dev/schemas/cryoet-config.schema.jso
 export const FLOAT_TEMPLATE_PATTERN = "^float\\s*\\{[a-zA-Z0-9_-]+\\}\\s*$";
 export const INT_TEMPLATE_PATTERN = "^int\\s*\\{[a-zA-Z0-9_-]+\\}\\s*$";
 // Upstream's own (LinkML any_of) template patterns; inside replaced subtrees they are subsumed by ours.
-const UPSTREAM_TEMPLATE_PATTERNS = new Set([
-  "^float[ ]*\\{[a-zA-Z0-9_-]+\\}[ ]*$",
-  "^int[ ]*\\{[a-zA-Z0-9_-]+\\}[ ]*$",
-]);
+const UPSTREAM_TEMPLATE_PATTERNS = new Set(["^float[ ]*\\{[a-zA-Z0-9_-]+\\}[ ]*$", "^int[ ]*\\{[a-zA-Z0-9_-]+\\}[ ]*$"]);
 const TEMPLATE_RES = [new RegExp(FLOAT_TEMPLATE_PATTERN, "u"), new RegExp(INT_TEMPLATE_PATTERN, "u")];
 
 const FLOAT_REF = { $ref: "#/$defs/FloatTemplateString" };
@@ -243,13 +232,7 @@ class TemplateTransformer {
           out[k] = this.nested(v, kind);
           break;
         default:
-          if (
-            !ANNOTATION_KEYWORDS.has(k) &&
-            !NON_SCALAR_KEYWORDS.has(k) &&
-            !STRING_KEYWORDS.has(k) &&
-            !NUMBER_KEYWORDS.has(k) &&
-            !["type", "enum", "const"].includes(k)
-          ) {
+          if (!ANNOTATION_KEYWORDS.has(k) && !NON_SCALAR_KEYWORDS.has(k) && !STRING_KEYWORDS.has(k) && !NUMBER_KEYWORDS.has(k) && !["type", "enum", "const"].includes(k)) {
             throw new Error(`template transform: unsupported keyword ${k}`);
           }
           out[k] = v;
@@ -293,16 +276,12 @@ function withTemplateBranches(n, defs) {
   // Sound when the remaining branches accept no string (so dropping the sibling `pattern` loosens nothing)
   // and the remaining siblings accept every template string.
   if (Array.isArray(rest.anyOf)) {
-    const isUpstreamTemplate = (b) =>
-      isObject(b) && b.type === "string" && UPSTREAM_TEMPLATE_PATTERNS.has(b.pattern) && Object.keys(b).length === 2;
+    const isUpstreamTemplate = (b) => isObject(b) && b.type === "string" && UPSTREAM_TEMPLATE_PATTERNS.has(b.pattern) && Object.keys(b).length === 2;
     const kept = rest.anyOf.filter((b) => !isUpstreamTemplate(b));
     const siblings = Object.entries(rest).filter(([k]) => k !== "anyOf");
     const siblingsOk = siblings.every(
       ([k, v]) =>
-        (k === "pattern" && UPSTREAM_TEMPLATE_PATTERNS.has(v)) ||
-        NUMBER_KEYWORDS.has(k) ||
-        NON_SCALAR_KEYWORDS.has(k) ||
-        (k === "$ref" && acceptsAllTemplates({ $ref: v }, defs)),
+        (k === "pattern" && UPSTREAM_TEMPLATE_PATTERNS.has(v)) || NUMBER_KEYWORDS.has(k) || NON_SCALAR_KEYWORDS.has(k) || (k === "$ref" && acceptsAllTemplates({ $ref: v }, defs)),
     );
     if (kept.length < rest.anyOf.length && siblingsOk && !kept.some((b) => mayAcceptString(b, defs))) {
       const out = { ...ann };
@@ -370,7 +349,9 @@ function entityDefName(prop) {
 
 /** Exactly one finder (or annotation shape) key per source entry, with a non-null value. */
 function requireExactlyOneFinder(def, name, what) {
-  const finderKeys = Object.keys(def.properties).filter((k) => !FILTER_KEYS.has(k)).sort();
+  const finderKeys = Object.keys(def.properties)
+    .filter((k) => !FILTER_KEYS.has(k))
+    .sort();
   if (finderKeys.length === 0) throw new Error(`${name}: no finder keys`);
   for (const k of finderKeys) {
     const p = def.properties[k];
@@ -401,8 +382,7 @@ export function buildSchema(upstream, upstreamSha256) {
 
   // --- legacy standardization_config.run_name_regex ---------------------------------------------------
   defs.StandardizationConfig.properties.run_name_regex = {
-    description:
-      "Legacy: regex applied to the basename of a run source to derive the run name when the run finder yields no name (still read by the RunImporter).",
+    description: "Legacy: regex applied to the basename of a run source to derive the run name when the run finder yields no name (still read by the RunImporter).",
     type: "string",
   };
 
@@ -476,7 +456,8 @@ export function buildSchema(upstream, upstreamSha256) {
   };
   defs.CastTemplateString = {
     anyOf: [FLOAT_REF, INT_REF],
-    description: "A `float {…}` or `int {…}` template, which upstream's validator treats as the number 1 in the subtrees it pre-processes (a number, so not valid where a string is expected).",
+    description:
+      "A `float {…}` or `int {…}` template, which upstream's validator treats as the number 1 in the subtrees it pre-processes (a number, so not valid where a string is expected).",
     title: "CastTemplateString",
   };
 

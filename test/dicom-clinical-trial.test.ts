@@ -50,7 +50,8 @@ describe("dicom profile: dataset_configs/dicom_clinical_trial.yaml", () => {
       mkdirSync(dirname(join(input, rel)), { recursive: true });
       writeFileSync(join(input, rel), bytes);
     };
-    for (let i = 0; i < 2; i++) put(`subjecteventcrffile/S1/REC-001/t1 scan/img${i}.dcm`, buildDicom({ patient: "PHI-PAT1-7Q", study: 1, series: 1, instance: i, instancesInSeries: 2 }));
+    for (let i = 0; i < 2; i++)
+      put(`subjecteventcrffile/S1/REC-001/t1 scan/img${i}.dcm`, buildDicom({ patient: "PHI-PAT1-7Q", study: 1, series: 1, instance: i, instancesInSeries: 2 }));
     put("subjecteventcrffile/S2/REC-002/t1 scan/scan.dcm", buildDicom({ patient: "PHI-PAT2-7Q", study: 2, series: 4, instance: 0, instancesInSeries: 1 }));
     put("subjecteventcrffile/S2/REC-002/t1 scan/report.txt", "not dicom");
     // the config with a webhook added, next to a copy of the lookup table

@@ -75,7 +75,12 @@ describe("de-identification fast path", () => {
       for (const o of [
         {},
         { retainLongitudinal: "modified" as const, cleanDescriptors: true },
-        { stamps: [{ tag: "(0012,0071)", value: "7.1" }, { privateGroup: "0011", privateCreator: "INGESTKIT", privateElement: 0x10, value: "x" }] },
+        {
+          stamps: [
+            { tag: "(0012,0071)", value: "7.1" },
+            { privateGroup: "0011", privateCreator: "INGESTKIT", privateElement: 0x10, value: "x" },
+          ],
+        },
         { patientIdMap: { "PHI-PAT1-7Q": "SUBJ-1" } },
       ]) {
         const { fast, slow } = both(bytes, o);
@@ -161,4 +166,3 @@ describe("encapsulated Pixel Data through the CLI (dataset_configs/dicom_deident
     expect(dcmdump(file)).toMatch(/\(0012,0062\) CS \[YES\]/);
   });
 });
-

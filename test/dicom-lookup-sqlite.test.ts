@@ -98,8 +98,14 @@ describe("dicom lookup from SQLite", () => {
     writeFileSync(join(dir, "not-a-db.sqlite"), readFileSync(join(work, "not-a-db.sqlite")));
     const cases: Array<[string, RegExp]> = [
       [sqliteLookup("visits", "record_id"), /trial\.yaml:\d+:\d+.*dicom\.lookup\.table 'visits' is not a table of records\.sqlite \(tables: dupes, trial records\)/],
-      [sqliteLookup('"trial records"', "record"), /dicom\.lookup\.column 'record' is not a column of records\.sqlite table trial records \(columns: record_id, participant, event, form, field, revision, dose, note\)/],
-      [`  lookup:\n    file: records.sqlite\n    key: "{form_record_id}"\n    column: record_id\n`, /records\.sqlite is a SQLite database: name the table with dicom\.lookup\.table/],
+      [
+        sqliteLookup('"trial records"', "record"),
+        /dicom\.lookup\.column 'record' is not a column of records\.sqlite table trial records \(columns: record_id, participant, event, form, field, revision, dose, note\)/,
+      ],
+      [
+        `  lookup:\n    file: records.sqlite\n    key: "{form_record_id}"\n    column: record_id\n`,
+        /records\.sqlite is a SQLite database: name the table with dicom\.lookup\.table/,
+      ],
       [sqliteLookup("dupes", "record_id", "not-a-db.sqlite"), /cannot open .*not-a-db\.sqlite as SQLite/],
     ];
     for (const [i, [lookup, message]] of cases.entries()) {

@@ -144,11 +144,21 @@ describe("readHeaderMemo: dcmjs' reader, memoized per element", () => {
     ["raw oddities, implicit VR", () => part10(IMPLICIT, oddities(true))],
     [
       "ISO_IR 100 with Latin-1 bytes",
-      () => part10(EXPLICIT, [element(0x00080005, "CS", text("ISO_IR 100")), element(0x00100010, "PN", [...Buffer.from("MÜLLER^JÖRG ", "latin1")]), element(0x00100020, "LO", [...Buffer.from("Ærø", "latin1"), 0x20])]),
+      () =>
+        part10(EXPLICIT, [
+          element(0x00080005, "CS", text("ISO_IR 100")),
+          element(0x00100010, "PN", [...Buffer.from("MÜLLER^JÖRG ", "latin1")]),
+          element(0x00100020, "LO", [...Buffer.from("Ærø", "latin1"), 0x20]),
+        ]),
     ],
     [
       "ISO_IR 192 with UTF-8 bytes",
-      () => part10(EXPLICIT, [element(0x00080005, "CS", text("ISO_IR 192")), element(0x00100010, "PN", [...Buffer.from("MÜLLER^JÖRG ", "utf8")]), element(0x00100020, "LO", [...Buffer.from("Ærø", "utf8")])]),
+      () =>
+        part10(EXPLICIT, [
+          element(0x00080005, "CS", text("ISO_IR 192")),
+          element(0x00100010, "PN", [...Buffer.from("MÜLLER^JÖRG ", "utf8")]),
+          element(0x00100020, "LO", [...Buffer.from("Ærø", "utf8")]),
+        ]),
     ],
     [
       "undefined-length sequence with an undefined-length item",
@@ -199,12 +209,22 @@ describe("readHeaderMemo: dcmjs' reader, memoized per element", () => {
     const alphabet = "0123456789.+-eE ABCxyz\\\0^=_";
     const value = () => Array.from({ length: Math.floor(r() * 20) }, () => alphabet[Math.floor(r() * alphabet.length)]).join("");
     const tags: Array<[number, string]> = [
-      [0x00080018, "UI"], [0x00080020, "DA"], [0x0008002a, "DT"], [0x00080030, "TM"], [0x00080050, "SH"],
-      [0x00080060, "CS"], [0x00100020, "LO"], [0x00200013, "IS"], [0x00280030, "DS"],
+      [0x00080018, "UI"],
+      [0x00080020, "DA"],
+      [0x0008002a, "DT"],
+      [0x00080030, "TM"],
+      [0x00080050, "SH"],
+      [0x00080060, "CS"],
+      [0x00100020, "LO"],
+      [0x00200013, "IS"],
+      [0x00280030, "DS"],
     ];
     const before = memoSize();
     for (let i = 0; i < 2000; i++) {
-      const head = part10(EXPLICIT, tags.map(([tag, vr]) => element(tag, vr, text(value()))));
+      const head = part10(
+        EXPLICIT,
+        tags.map(([tag, vr]) => element(tag, vr, text(value()))),
+      );
       const memo = readHeaderMemo(head);
       expect(memo).toBeDefined();
       expectSame(memo!.dict, dcmjsRead(head).dict, `header ${i}`);

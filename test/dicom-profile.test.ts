@@ -20,10 +20,7 @@ function makeInput(): string {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), bytes);
   };
-  const layouts = [
-    (s: number, r: number, i: number) => `site A/upload ${s}/s${r}_${i}.dcm`,
-    (s: number, r: number, i: number) => `deep/${r}/${i}/x/IMG${s}${r}${i}`,
-  ];
+  const layouts = [(s: number, r: number, i: number) => `site A/upload ${s}/s${r}_${i}.dcm`, (s: number, r: number, i: number) => `deep/${r}/${i}/x/IMG${s}${r}${i}`];
   for (const study of [1, 2]) {
     for (const series of [1, 2]) {
       for (let i = 0; i < 3; i++) {
@@ -39,7 +36,9 @@ function makeInput(): string {
 
 function walkFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 describe("dicom profile: dataset_configs/dicom_deidentify.yaml", () => {
@@ -66,7 +65,10 @@ describe("dicom profile: dataset_configs/dicom_deidentify.yaml", () => {
     expect(res.stderr + res.stdout).not.toMatch(/PHI-PAT/);
     const plan = cli(["convert", CONFIG, input, join(tempDir(), "dry"), "--import-everything", "--dry-run", "--json"], env);
     expect(plan.stdout).not.toMatch(/PHI-PAT/);
-    const subjects = JSON.parse(plan.stdout).plan.flatMap((n: any) => n.children).filter((n: any) => n.type === "subject").map((n: any) => n.name);
+    const subjects = JSON.parse(plan.stdout)
+      .plan.flatMap((n: any) => n.children)
+      .filter((n: any) => n.type === "subject")
+      .map((n: any) => n.name);
     expect(subjects).toHaveLength(2);
     for (const s of subjects) expect(s).toMatch(/^P[0-9A-F]{16}$/);
   });

@@ -12,7 +12,10 @@ const SECRET = "stamp-secret-not-for-production";
 const env = { INGESTKIT_DEID_SECRET: SECRET };
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".dcm")).map((e) => join(e.parentPath, e.name)).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".dcm"))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 /** An input folder with the given fixtures and a config (YAML body of `dicom:`) next to it. */
@@ -140,7 +143,9 @@ describe("patient-id mapping table", () => {
   });
 
   it("fails unmapped files with UNMAPPED_PATIENT under require_mapping, without naming the id", () => {
-    const t = setup(`${base}  deidentify:\n    patient_id_map:\n      file: map.csv\n      require_mapping: true\n`, [one("PHI-PAT1-7Q", 0), one("PHI-PAT2-7Q", 1)], { "map.csv": map });
+    const t = setup(`${base}  deidentify:\n    patient_id_map:\n      file: map.csv\n      require_mapping: true\n`, [one("PHI-PAT1-7Q", 0), one("PHI-PAT2-7Q", 1)], {
+      "map.csv": map,
+    });
     const r = cli(["convert", t.cfg, t.input, t.out], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/f1\.dcm.*UNMAPPED_PATIENT/);

@@ -54,7 +54,17 @@ describe("header writer (write.ts)", () => {
       DT: () => pick("0123456789.+- ", Math.floor(r() * 29)),
       TM: () => pick("0123456789.- ", Math.floor(r() * 19)),
     };
-    const TAG: Record<string, string> = { UI: "00080018", SH: "00080050", LO: "00100020", CS: "00080060", IS: "00200013", DS: "00280030", DA: "00080020", DT: "0008002A", TM: "00080030" };
+    const TAG: Record<string, string> = {
+      UI: "00080018",
+      SH: "00080050",
+      LO: "00100020",
+      CS: "00080060",
+      IS: "00200013",
+      DS: "00280030",
+      DA: "00080020",
+      DT: "0008002A",
+      TM: "00080030",
+    };
     let fast = 0;
     for (let i = 0; i < 6000; i++) {
       const vr = Object.keys(gens)[i % 9]!;
@@ -165,10 +175,16 @@ describe("the CLI writes header + pixel data unchanged (dicom_deidentify.yaml)",
     expect(r.code, r.stderr).toBe(0);
   });
 
-  const outputs = () => readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".dcm")).map((e) => join(e.parentPath, e.name)).sort();
+  const outputs = () =>
+    readdirSync(out, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".dcm"))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
 
   it("every output equals the whole-file dcmjs path's bytes for its source, and dcmdump reads it", () => {
-    const expected = new Set(sources.map((rel) => Buffer.from(deidentifyFile(new Uint8Array(readFileSync(join(input, rel))), { secret: SECRET, fastPath: false }).bytes).toString("base64")));
+    const expected = new Set(
+      sources.map((rel) => Buffer.from(deidentifyFile(new Uint8Array(readFileSync(join(input, rel))), { secret: SECRET, fastPath: false }).bytes).toString("base64")),
+    );
     const files = outputs();
     expect(files).toHaveLength(10);
     for (const f of files) {

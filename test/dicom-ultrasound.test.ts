@@ -38,7 +38,11 @@ describe("dicom profile: dataset_configs/dicom_ultrasound.yaml + export", () => 
     specs.forEach((s, i) => {
       const bytes = buildDicom(s);
       // the key: sha256 of the PixelData value bytes, computed independently of the engine (dcmjs)
-      hashes.push(createHash("sha256").update(Buffer.from(readDicom(bytes).dict["7FE00010"]!.Value![0] as ArrayBuffer)).digest("hex"));
+      hashes.push(
+        createHash("sha256")
+          .update(Buffer.from(readDicom(bytes).dict["7FE00010"]!.Value![0] as ArrayBuffer))
+          .digest("hex"),
+      );
       writeFileSync(join(input, "a", `img${i}.dcm`), bytes);
     });
     out = join(work, "OUT");
@@ -66,7 +70,11 @@ describe("dicom profile: dataset_configs/dicom_ultrasound.yaml + export", () => 
     db.close();
     expect(rows.map((r: { pixel_hash: string }) => r.pixel_hash)).toEqual([...hashes].sort());
     const pids = Object.fromEntries(
-      readFileSync(`${out}.deid-mappings/patient_ids.csv`, "utf8").trim().split("\n").slice(1).map((l) => l.split(",")),
+      readFileSync(`${out}.deid-mappings/patient_ids.csv`, "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(",")),
     );
     for (const r of rows) {
       expect(r.pixel_hash).toMatch(HASH_RE);

@@ -18,7 +18,10 @@ import { cli, readTree, ROOT, tempDir } from "./helpers.js";
 const require = createRequire(import.meta.url);
 const SECRET = "workers-secret-not-for-production";
 const OPTIONS: DeidentifyFileOptions = { secret: SECRET, cleanDescriptors: true };
-const STAMPS: Stamp[] = [{ tag: "00120010", value: "TRIAL-7" }, { privateGroup: "0013", privateCreator: "INGESTKIT TEST", privateElement: 0x10, value: "42" }];
+const STAMPS: Stamp[] = [
+  { tag: "00120010", value: "TRIAL-7" },
+  { privateGroup: "0013", privateCreator: "INGESTKIT TEST", privateElement: 0x10, value: "42" },
+];
 const spec = (i: number) => ({ patient: "PHI-PAT1-7Q", study: 1, series: 1 + (i % 2), instance: i, instancesInSeries: 3 });
 
 let dir: string;
@@ -213,7 +216,12 @@ describe("standardize-dirs convert with 0, 1 and 2 workers", () => {
       const res = cli(["convert", config, input, out, "--import-everything"], { INGESTKIT_DEID_SECRET: SECRET, INGESTKIT_DICOM_WORKERS: w });
       return { res, tree: readTree(out), mappings: readTree(`${out}.deid-mappings`) };
     });
-    const failures = (s: string) => s.split("\n").filter((l) => / skipped: | failed/.test(l)).map((l) => l.replace(/\d+(\.\d+)? s\b/g, "")).sort();
+    const failures = (s: string) =>
+      s
+        .split("\n")
+        .filter((l) => / skipped: | failed/.test(l))
+        .map((l) => l.replace(/\d+(\.\d+)? s\b/g, ""))
+        .sort();
     const [a, ...others] = runs;
     expect(a!.res.code, a!.res.stderr).toBe(1);
     expect(failures(a!.res.stderr).join("\n")).toMatch(/cut\.dcm[^\n]*TRUNCATED/);

@@ -40,7 +40,11 @@ ${tomogramsSection("{dataset_name}/{run_name}/*.mrc", 10.0)}`;
 async function deposit(root: string) {
   const sink = memoryByteSink();
   const shape = { z: 6, y: 16, x: 20 };
-  await writeMrc(sink, Float32Array.from({ length: 6 * 16 * 20 }, (_, i) => Math.cos(i / 5)), { shape, dtype: "float32", voxelSize: 10 });
+  await writeMrc(
+    sink,
+    Float32Array.from({ length: 6 * 16 * 20 }, (_, i) => Math.cos(i / 5)),
+    { shape, dtype: "float32", voxelSize: 10 },
+  );
   for (const run of ["TS_01", "TS_02"]) {
     mkdirSync(join(root, "deposit", "10001", run), { recursive: true });
     writeFileSync(join(root, "deposit", "10001", run, "tomo.mrc"), sink.bytes());
@@ -54,7 +58,17 @@ describe("standardize-dirs convert: annotations and visualization", () => {
     const cfg = join(dir, "config.yaml");
     writeFileSync(cfg, CONFIG);
     await deposit(join(dir, "in"));
-    const flags = ["--import-annotations", "--import-annotation-metadata", "--import-tomograms", "--import-tomogram-metadata", "--import-alignment-metadata", "--import-viz-config", "--import-annotation-viz", "--https-prefix", "https://files.example.org"];
+    const flags = [
+      "--import-annotations",
+      "--import-annotation-metadata",
+      "--import-tomograms",
+      "--import-tomogram-metadata",
+      "--import-alignment-metadata",
+      "--import-viz-config",
+      "--import-annotation-viz",
+      "--https-prefix",
+      "https://files.example.org",
+    ];
     const outs = [join(dir, "out1"), join(dir, "out2")];
     for (const out of outs) {
       const r = cli(["convert", cfg, join(dir, "in"), out, ...flags]);

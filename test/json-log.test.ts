@@ -76,7 +76,9 @@ describe("--log-format json on the demo deposition", () => {
     expect(entities.reduce((n, e) => n + e.written, 0)).toBe(summary.written);
     expect(typeof summary.elapsedSeconds).toBe("number");
     // every entity that started also ended, once
-    const started = ofKind(evs, "entity-start").map((e) => e.entityPath).sort();
+    const started = ofKind(evs, "entity-start")
+      .map((e) => e.entityPath)
+      .sort();
     expect(entities.map((e) => e.entityPath).sort()).toEqual(started);
     // outputs: keys relative to the output root, one per file of the tree
     expect(outputs.map((e) => e.key)).toContain("10999/TS_01/run_metadata.json");

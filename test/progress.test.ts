@@ -155,7 +155,11 @@ describe("convert on a terminal", () => {
     writeDemoDeposition(input, { runs: ["TS_01", "TS_02", "TS_03"] });
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const io = { stdout: (t: string) => stdout.push(t), stderr: (t: string) => (tty ? tty.write(t.endsWith("\n") ? t : t + "\n") : stderr.push(t)), ...(tty ? { stderrStream: tty } : {}) };
+    const io = {
+      stdout: (t: string) => stdout.push(t),
+      stderr: (t: string) => (tty ? tty.write(t.endsWith("\n") ? t : t + "\n") : stderr.push(t)),
+      ...(tty ? { stderrStream: tty } : {}),
+    };
     // as on a developer's terminal: CI=true (set by .ci/run) and TERM=dumb turn the line off
     const saved = { CI: process.env.CI, TERM: process.env.TERM };
     delete process.env.CI;
@@ -186,7 +190,10 @@ describe("convert on a terminal", () => {
     for (const flag of ["-q", "--json", "--dry-run"]) {
       const tty = new FakeTty();
       await convertOn(tty, flag);
-      expect(tty.writes.some((w) => w.startsWith("\r")), flag).toBe(false);
+      expect(
+        tty.writes.some((w) => w.startsWith("\r")),
+        flag,
+      ).toBe(false);
     }
     const tty = new FakeTty();
     await convertOn(tty, "--log-format", "json");
@@ -207,7 +214,10 @@ describe("JsonLog", () => {
     const saved = process.env.AWS_SECRET_ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = "planted-secret-xyz";
     try {
-      const log = new JsonLog((l) => lines.push(l), () => new Date("2026-11-22T00:00:00Z"));
+      const log = new JsonLog(
+        (l) => lines.push(l),
+        () => new Date("2026-11-22T00:00:00Z"),
+      );
       log.retry({ operation: "GetObject", location: "s3://b/k", attempt: 2, maxAttempts: 8, delayMs: 40, cause: "503 SlowDown planted-secret-xyz" });
       log.log("warning", "url?X-Amz-Signature=abcdef");
     } finally {

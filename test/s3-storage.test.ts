@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyBetween, globStorage, IngestError, LocalStorage, S3Storage, type RetryEvent, type Storage } from "@ingestkit/core";
+import { copyBetween, globStorage, IngestError, LocalStorage, S3Storage, type RetryEvent } from "@ingestkit/core";
 import { tempDir } from "./helpers.js";
 import { seededRandom } from "./support/fault-proxy.js";
 import { clientFor, sdk, startS3rver, type S3rverHandle } from "./support/s3rver.js";
@@ -276,7 +276,10 @@ describe("resuming interrupted reads", () => {
     await s0.write("obj", data);
     // cut every other GetObject answer halfway through its body
     let gets = 0;
-    const proxy = await startFaultProxy({ target: server.endpoint, decide: (req) => (req.method === "GET" && !req.url!.includes("list-type") && gets++ % 2 === 0 ? "reset-midbody" : undefined) });
+    const proxy = await startFaultProxy({
+      target: server.endpoint,
+      decide: (req) => (req.method === "GET" && !req.url!.includes("list-type") && gets++ % 2 === 0 ? "reset-midbody" : undefined),
+    });
     const events: RetryEvent[] = [];
     try {
       const client = clientFor(proxy.endpoint);

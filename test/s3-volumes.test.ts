@@ -14,14 +14,15 @@ import { S3RVER_ENV, startS3rver, type S3rverHandle } from "./support/s3rver.js"
 // @ts-expect-error plain ESM helper shared with the benchmarks
 import { tomogramsSection } from "../scripts/lib/tomogram-config.mjs";
 
-const CONFIG = `
+const CONFIG =
+  `
 version: 1.3.0
 standardization_config: { deposition_id: 10301, source_prefix: src }
 depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
 datasets: [ { sources: [ { literal: { value: ['10001'] } } ] } ]
 runs: [ { sources: [ { source_glob: { list_glob: 'TS_*', name_regex: '(TS_.*)' } } ] } ]
 voxel_spacings: [ { sources: [ { literal: { value: [13.48] } } ] } ]
-`+ tomogramsSection();
+` + tomogramsSection();
 const FLAGS = ["--import-tomograms", "--import-tomogram-metadata", "--import-key-images"];
 
 let server: S3rverHandle;
@@ -55,7 +56,10 @@ describe("tomograms with S3 on both sides", () => {
     await uploadTree(server.client, inBucket, "", input);
     const outBucket = await server.bucket();
     const local = join(tempDir(), "out");
-    const [a, b] = await Promise.all([cliAsync(["convert", config, input, local, ...FLAGS], env), cliAsync(["convert", config, `s3://${inBucket}`, `s3://${outBucket}/o`, ...FLAGS], env)]);
+    const [a, b] = await Promise.all([
+      cliAsync(["convert", config, input, local, ...FLAGS], env),
+      cliAsync(["convert", config, `s3://${inBucket}`, `s3://${outBucket}/o`, ...FLAGS], env),
+    ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const dl = join(tempDir(), "dl");

@@ -70,9 +70,7 @@ describe("corpus", () => {
     it("all 399 real configs pass", () => {
       const real = files.filter((f) => !isDraft(f) && !isTemplate(f));
       expect(real.length).toBe(399);
-      const failures = real
-        .filter((f) => !upstream.get(f)!.valid)
-        .map((f) => `${corpusRelative(f)}: ${summary(upstream.get(f)!)}`);
+      const failures = real.filter((f) => !upstream.get(f)!.valid).map((f) => `${corpusRelative(f)}: ${summary(upstream.get(f)!)}`);
       expect(failures, failures.join("\n")).toEqual([]);
     });
 
@@ -82,9 +80,7 @@ describe("corpus", () => {
         expect(r.yamlOk, corpusRelative(f)).toBe(true);
         expect(r.valid, `${corpusRelative(f)}: ${summary(r)}`).toBe(false);
       }
-      expect(upstream.get(join(CONFIGS_DIR, "10011_draft.yaml"))!.errors).toContain(
-        `/: must have required property 'depositions' {"missingProperty":"depositions"}`,
-      );
+      expect(upstream.get(join(CONFIGS_DIR, "10011_draft.yaml"))!.errors).toContain(`/: must have required property 'depositions' {"missingProperty":"depositions"}`);
     });
 
     it("the replacement step matters: without it, real configs with `int {…}` tilt ranges fail", () => {
@@ -160,9 +156,27 @@ describe("our schema file", () => {
     expect(schema.$id).toBe("https://ingestkit.dev/schemas/cryoet-config.schema.json");
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
-        "alignments", "annotation_viz", "annotations", "collection_metadata", "ctfs", "dataset_keyphotos", "datasets",
-        "deposition_keyphotos", "depositions", "frames", "gains", "identified_objects", "key_images", "rawtilts", "runs",
-        "standardization_config", "tiltseries", "tomograms", "version", "viz_config", "voxel_spacings",
+        "alignments",
+        "annotation_viz",
+        "annotations",
+        "collection_metadata",
+        "ctfs",
+        "dataset_keyphotos",
+        "datasets",
+        "deposition_keyphotos",
+        "depositions",
+        "frames",
+        "gains",
+        "identified_objects",
+        "key_images",
+        "rawtilts",
+        "runs",
+        "standardization_config",
+        "tiltseries",
+        "tomograms",
+        "version",
+        "viz_config",
+        "voxel_spacings",
       ].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
@@ -215,11 +229,22 @@ tomograms:
 
 describe("PyYAML-compatible loading", () => {
   it("resolves YAML 1.1 scalars the way PyYAML safe_load does", () => {
-    expect(
-      loadYamlLikePyYAML(
-        "a: yes\nb: Off\nc: y\nd: 1e5\ne: 1.0e+5\nf: 0777\ng: 1_000\nh: '1:30'\ni: 1:30\nj: .5\nk: 2023-04-01\nl: 0x1F\nm: ~\nn: 08\n",
-      ),
-    ).toEqual({ a: true, b: false, c: "y", d: "1e5", e: 100000, f: 511, g: 1000, h: "1:30", i: 90, j: 0.5, k: "2023-04-01", l: 31, m: null, n: "08" });
+    expect(loadYamlLikePyYAML("a: yes\nb: Off\nc: y\nd: 1e5\ne: 1.0e+5\nf: 0777\ng: 1_000\nh: '1:30'\ni: 1:30\nj: .5\nk: 2023-04-01\nl: 0x1F\nm: ~\nn: 08\n")).toEqual({
+      a: true,
+      b: false,
+      c: "y",
+      d: "1e5",
+      e: 100000,
+      f: 511,
+      g: 1000,
+      h: "1:30",
+      i: 90,
+      j: 0.5,
+      k: "2023-04-01",
+      l: 31,
+      m: null,
+      n: "08",
+    });
   });
 
   it("keeps the last of duplicate keys and rejects what PyYAML rejects", () => {

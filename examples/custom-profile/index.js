@@ -27,13 +27,14 @@ export function parseLog(text, fail) {
   return lines.slice(1).map((line, i) => {
     const [time, value, ...extra] = line.split(",");
     const t = Number(value);
-    if (extra.length || !time || value === undefined || value.trim() === "" || !Number.isFinite(t)) fail(`line ${i + 2}: expected 'time,temperature_c', got ${JSON.stringify(line)}`);
+    if (extra.length || !time || value === undefined || value.trim() === "" || !Number.isFinite(t))
+      fail(`line ${i + 2}: expected 'time,temperature_c', got ${JSON.stringify(line)}`);
     return { time: time.trim(), celsius: t };
   });
 }
 
 /** @param {number} c @param {string} unit */
-const convertTemperature = (c, unit) => (unit === "F" ? Math.round((c * 9) / 5 * 100 + 3200) / 100 : c);
+const convertTemperature = (c, unit) => (unit === "F" ? Math.round(((c * 9) / 5) * 100 + 3200) / 100 : c);
 
 /** @type {import("@ingestkit/core").Importer} */
 const stationImporter = {

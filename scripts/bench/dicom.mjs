@@ -135,7 +135,10 @@ const cpuOf = (peer) => {
 };
 
 function filesUnder(dir) {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".dcm")).map((e) => join(e.parentPath, e.name)).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".dcm"))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 if (!existsSync(DCMODIFY)) {
@@ -200,4 +203,6 @@ console.log(`files: ${inputs.length} × ${(SIDE * SIDE * 2) / 1024} KiB pixel da
 console.log(`ingestkit convert dicom_deidentify.yaml (basic profile): ${tIk.toFixed(2)} s, ${rIk.toFixed(0)} files/s; ${cpuOf("ingestkit")}`);
 console.log(`dcmodify (-ea ×6, -gin -gse -gst, in place): ${tDcm.toFixed(2)} s, ${rDcm.toFixed(0)} files/s; ${cpuOf("dcmodify")}`);
 console.log(`cp -r of the input (writing a new tree, no DICOM work): ${tCp.toFixed(2)} s, ${(inputs.length / tCp).toFixed(0)} files/s; ${cpuOf("cp")}`);
-console.log(`ratio ingestkit / dcmodify: ${(rIk / rDcm).toFixed(2)} (target ≥ 0.50); ingestkit / cp: ${(rIk / (inputs.length / tCp)).toFixed(2)}; cp / dcmodify: ${(inputs.length / tCp / rDcm).toFixed(2)}`);
+console.log(
+  `ratio ingestkit / dcmodify: ${(rIk / rDcm).toFixed(2)} (target ≥ 0.50); ingestkit / cp: ${(rIk / (inputs.length / tCp)).toFixed(2)}; cp / dcmodify: ${(inputs.length / tCp / rDcm).toFixed(2)}`,
+);

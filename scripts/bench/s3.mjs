@@ -29,7 +29,14 @@ const TOMO = process.env.BENCH_S3_TOMO === "none" ? null : (process.env.BENCH_S3
 const CONCURRENCIES = (process.env.BENCH_S3_CONCURRENCY ?? "1,2,4,8").split(",").map(Number);
 const IN_BUCKET = "cryoetportal-rawdatasets-dev";
 // s3rver accepts these dummy credentials; nothing else is ever used or printed
-const S3_ENV = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: "S3RVER",
+  AWS_SECRET_ACCESS_KEY: "S3RVER",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_CONFIG_FILE: "/dev/null",
+  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+};
 
 /** Runs a command without blocking this process (the proxy lives here); resolves with its output. */
 function exec(cmd, args, env = {}) {
@@ -130,7 +137,20 @@ async function aws(args, endpoint) {
 // everything the demo config imports, plus the tomograms and their key images (alignments and
 // annotations, which a tomogram would bring by default, belong to a later issue)
 const IMPORTS = [
-  ...["depositions", "deposition-keyphotos", "datasets", "dataset-keyphotos", "runs", "gains", "collection-metadata", "frames", "identified-objects", "voxel-spacings", "tomograms", "key-images"].map((p) => `--import-${p}`),
+  ...[
+    "depositions",
+    "deposition-keyphotos",
+    "datasets",
+    "dataset-keyphotos",
+    "runs",
+    "gains",
+    "collection-metadata",
+    "frames",
+    "identified-objects",
+    "voxel-spacings",
+    "tomograms",
+    "key-images",
+  ].map((p) => `--import-${p}`),
   ...["deposition", "dataset", "run", "frame", "identified-object", "tomogram"].map((t) => `--import-${t}-metadata`),
 ];
 
@@ -168,16 +188,25 @@ async function main() {
     const uploadCounts = proxy.take();
     const inputBytes = (await exec("du", ["-sb", join(local, "deposit")])).stdout.split("\t")[0];
     console.log(`input: ${RUNS} runs, ${uploadCounts.PutObject ?? 0} objects, ${mb(Number(inputBytes)).toFixed(1)} MB (uploaded with aws in ${upload.seconds.toFixed(1)} s)`);
-    console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; s3rver on loopback behind a counting proxy`);
+    console.log(
+      `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; s3rver on loopback behind a counting proxy`,
+    );
     console.log("");
     const rows = [];
     for (const n of CONCURRENCIES) {
       const bucket = `out-c${n}`;
       await aws(["s3", "mb", `s3://${bucket}`], proxy.endpoint);
       proxy.take();
-      const r = await exec(process.execPath, [CLI, "convert", config, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json", ...(TOMO ? IMPORTS : [])], { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint });
+      const r = await exec(
+        process.execPath,
+        [CLI, "convert", config, `s3://${IN_BUCKET}`, `s3://${bucket}/standardized`, "--concurrency", String(n), "--log-format", "json", ...(TOMO ? IMPORTS : [])],
+        { ...S3_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      );
       const counts = proxy.take();
-      const lines = r.stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const lines = r.stderr
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       const summary = lines.find((e) => e.event === "summary");
       if (r.code !== 0 || !summary) throw new Error(`ingest at --concurrency ${n} failed (${r.code}): ${r.stderr.slice(-2000)}`);
       const retries = lines.filter((e) => e.event === "retry").length;
@@ -187,7 +216,14 @@ async function main() {
     proxy.take();
     const cp = await aws(["s3", "cp", "--recursive", `s3://${IN_BUCKET}/deposit/`, "s3://aws-copy/deposit/"], proxy.endpoint);
     const cpCounts = proxy.take();
-    rows.push({ name: "aws s3 cp --recursive (server-side copy)", seconds: cp.seconds, bytes: Number(inputBytes), objects: cpCounts.CopyObject ?? 0, counts: cpCounts, retries: 0 });
+    rows.push({
+      name: "aws s3 cp --recursive (server-side copy)",
+      seconds: cp.seconds,
+      bytes: Number(inputBytes),
+      objects: cpCounts.CopyObject ?? 0,
+      counts: cpCounts,
+      retries: 0,
+    });
     // the bytes through the client, as ingestkit moves them between two buckets: download, upload
     await aws(["s3", "mb", "s3://aws-via-client"], proxy.endpoint);
     proxy.take();
@@ -195,12 +231,21 @@ async function main() {
     const down = await aws(["s3", "cp", "--recursive", `s3://${IN_BUCKET}/deposit/`, staging], proxy.endpoint);
     const up = await aws(["s3", "cp", "--recursive", staging, "s3://aws-via-client/deposit/"], proxy.endpoint);
     const viaCounts = proxy.take();
-    rows.push({ name: "aws s3 cp --recursive bucket -> disk -> bucket", seconds: down.seconds + up.seconds, bytes: Number(inputBytes), objects: viaCounts.PutObject ?? 0, counts: viaCounts, retries: 0 });
+    rows.push({
+      name: "aws s3 cp --recursive bucket -> disk -> bucket",
+      seconds: down.seconds + up.seconds,
+      bytes: Number(inputBytes),
+      objects: viaCounts.PutObject ?? 0,
+      counts: viaCounts,
+      retries: 0,
+    });
 
     console.log("| | wall | objects written | MB written | MB/s | requests | retries |");
     console.log("|---|---|---|---|---|---|---|");
     for (const r of rows) {
-      console.log(`| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.objects} | ${mb(r.bytes).toFixed(1)} | ${(mb(r.bytes) / r.seconds).toFixed(1)} | ${total(r.counts)} | ${r.retries} |`);
+      console.log(
+        `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.objects} | ${mb(r.bytes).toFixed(1)} | ${(mb(r.bytes) / r.seconds).toFixed(1)} | ${total(r.counts)} | ${r.retries} |`,
+      );
     }
     console.log("");
     for (const r of rows) console.log(`requests, ${r.name}: ${fmtCounts(r.counts)}`);

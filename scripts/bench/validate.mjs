@@ -19,7 +19,10 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function ours() {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(root, "packages/cli/bin/standardize-dirs.js"), "validate", join(corpus, "configs"), "--json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [join(root, "packages/cli/bin/standardize-dirs.js"), "validate", join(corpus, "configs"), "--json"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const { summary } = JSON.parse(r.stdout);
   return { seconds, ...summary };
@@ -27,7 +30,9 @@ function ours() {
 
 function peer() {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/python3", [join(root, "scripts/bench/validate-peer.py"), join(corpus, "upstream-schema", "ingestion_config_models.schema.json"), ...files], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/python3", [join(root, "scripts/bench/validate-peer.py"), join(corpus, "upstream-schema", "ingestion_config_models.schema.json"), ...files], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`python peer failed (needs python3-yaml and python3-jsonschema: scripts/system-deps.sh): ${r.stderr}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { ...JSON.parse(r.stdout), seconds };

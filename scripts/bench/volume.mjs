@@ -63,17 +63,21 @@ async function child(input, out) {
   const t0 = process.hrtime.bigint();
   const { MrcReader, MrcWriter, FileSystemChunkStore, writeOmeZarrPyramid } = await lib();
   const reader = await MrcReader.open(input);
-  const mrc = await MrcWriter.create(join(out, "ours.mrc"), {
-    shape: reader.shape,
-    dtype: "float32",
-    voxelSize: Math.fround(VOXEL),
-    kind: "volume",
-    nversion: 20141,
-    labels: ["ingestkit bench:volume"],
-    extra1: reader.header.extra1,
-    extra2: reader.header.extra2,
-    // as the importer stages it (and as mrcfile writes): no fsync; the rename into place is the atomic step
-  }, { fsync: false });
+  const mrc = await MrcWriter.create(
+    join(out, "ours.mrc"),
+    {
+      shape: reader.shape,
+      dtype: "float32",
+      voxelSize: Math.fround(VOXEL),
+      kind: "volume",
+      nversion: 20141,
+      labels: ["ingestkit bench:volume"],
+      extra1: reader.header.extra1,
+      extra2: reader.header.extra2,
+      // as the importer stages it (and as mrcfile writes): no fsync; the rename into place is the atomic step
+    },
+    { fsync: false },
+  );
   // tee: every slab the pyramid writer reads also goes to the MRC (the writer reads in z order)
   const feed = {
     shape: reader.shape,
@@ -88,7 +92,12 @@ async function child(input, out) {
     close: async () => {},
   };
   const store = await FileSystemChunkStore.open(join(out, "ours.zarr"), { overwrite: true });
-  const result = await writeOmeZarrPyramid(feed, store, { kind: "tomogram", levels: LEVELS, voxelSpacing: VOXEL, workers: Number(process.env.BENCH_VOLUME_WORKERS ?? Math.min(availableParallelism(), 4)) });
+  const result = await writeOmeZarrPyramid(feed, store, {
+    kind: "tomogram",
+    levels: LEVELS,
+    voxelSpacing: VOXEL,
+    workers: Number(process.env.BENCH_VOLUME_WORKERS ?? Math.min(availableParallelism(), 4)),
+  });
   await mrc.close();
   await reader.close();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -128,7 +137,9 @@ async function main() {
     console.log(`generated ${input} in ${(Number(process.hrtime.bigint() - t) / 1e9).toFixed(1)} s`);
   }
   const mb = bytes / 1e6;
-  console.log(`volume: ${nz} × ${ny} × ${nx} float32 = ${(bytes / 2 ** 20).toFixed(0)} MiB; outputs: MRC + ${LEVELS}-level OME-Zarr (Blosc lz4, 256³ chunks); ${cpus().length} cores, node ${process.version}`);
+  console.log(
+    `volume: ${nz} × ${ny} × ${nx} float32 = ${(bytes / 2 ** 20).toFixed(0)} MiB; outputs: MRC + ${LEVELS}-level OME-Zarr (Blosc lz4, 256³ chunks); ${cpus().length} cores, node ${process.version}`,
+  );
 
   // Rounds alternate ours and the peer; before each run dirty pages are flushed (`sync`), so no run
   // pays for the previous one's writeback. On this VM the first touch of guest memory is costly

@@ -31,7 +31,14 @@ export const ORIGINAL_DATE = "19770707";
  */
 export function seedValue(tag: string, vr: string, uid: string, refUid = `${uid}.8`): unknown[] | undefined {
   switch (vr) {
-    case "AE": case "CS": case "LO": case "LT": case "SH": case "ST": case "UC": case "UT":
+    case "AE":
+    case "CS":
+    case "LO":
+    case "LT":
+    case "SH":
+    case "ST":
+    case "UC":
+    case "UT":
       return [marker(tag, vr)];
     case "PN":
       return [{ Alphabetic: marker(tag, vr) }];
@@ -51,9 +58,16 @@ export function seedValue(tag: string, vr: string, uid: string, refUid = `${uid}
       return ["777"];
     case "UI":
       return [uid];
-    case "US": case "SS": case "UL": case "SL": case "FL": case "FD":
+    case "US":
+    case "SS":
+    case "UL":
+    case "SL":
+    case "FL":
+    case "FD":
       return [7];
-    case "OB": case "OW": case "UN":
+    case "OB":
+    case "OW":
+    case "UN":
       return [ascii(marker(tag, vr))];
     case "SQ":
       return [{ "00081155": { vr: "UI", Value: [refUid] }, "00100010": { vr: "PN", Value: [{ Alphabetic: marker(tag, vr) }] } }];
@@ -130,11 +144,17 @@ export function buildDicom(f: FixtureSpec): Uint8Array {
           "00100010": { vr: "PN", Value: [{ Alphabetic: "PHI-NESTA-7Q" }] },
           "00290010": { vr: "LO", Value: ["NEST CREATOR"] },
           "00291001": { vr: "LO", Value: ["PHI-NESTP-7Q"] },
-          "0008114A": { vr: "SQ", Value: [{ "00081150": { vr: "UI", Value: [CT] }, "00081155": { vr: "UI", Value: [sop((f.instance + 2) % n)] }, "00080050": { vr: "SH", Value: ["PHI-NESTB-7Q"] } }] },
+          "0008114A": {
+            vr: "SQ",
+            Value: [{ "00081150": { vr: "UI", Value: [CT] }, "00081155": { vr: "UI", Value: [sop((f.instance + 2) % n)] }, "00080050": { vr: "SH", Value: ["PHI-NESTB-7Q"] } }],
+          },
         },
       ],
     },
-    "00400275": { vr: "SQ", Value: [{ "00401001": { vr: "SH", Value: ["PHI-NESTE-7Q"] }, "00081110": { vr: "SQ", Value: [{ "00081155": { vr: "UI", Value: [uidOf.study(f.study)] } }] } }] },
+    "00400275": {
+      vr: "SQ",
+      Value: [{ "00401001": { vr: "SH", Value: ["PHI-NESTE-7Q"] }, "00081110": { vr: "SQ", Value: [{ "00081155": { vr: "UI", Value: [uidOf.study(f.study)] } }] } }],
+    },
     "00110010": { vr: "LO", Value: ["ACME PRIVATE"] },
     "00111001": { vr: "LO", Value: ["PHI-00111001-7Q"] },
   });

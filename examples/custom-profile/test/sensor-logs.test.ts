@@ -7,9 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { convert, LocalStorage, ProfileRegistry, readConfig } from "@ingestkit/core";
+import { convert, LocalStorage, ProfileRegistry, readConfig, type ProfilePlugin } from "@ingestkit/core";
 import { builtinProfiles, profileForConfig } from "@ingestkit/importers";
-import sensorLogs from "../index.js";
+// @ts-expect-error the example is plain JS (checked by its own // @ts-check), with no declaration file
+import sensorLogsModule from "../index.js";
+
+/** The example's default export, typed as what it is: a profile plugin. */
+const sensorLogs: ProfilePlugin = sensorLogsModule;
 
 const HERE = fileURLToPath(new URL("..", import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -80,7 +84,7 @@ describe("sensor-logs through the CLI (--profile-module)", () => {
     writeFileSync(join(input, "stations", "south-gate", "2026-01-03.csv"), "time,temperature_c\n2026-01-03T00:00Z,warm\n");
     const r = cli(["convert", CONFIG, input, out, "--profile-module", MODULE]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('stations/south-gate/2026-01-03.csv: line 2: expected \'time,temperature_c\', got "2026-01-03T00:00Z,warm"');
+    expect(r.stderr).toContain("stations/south-gate/2026-01-03.csv: line 2: expected 'time,temperature_c', got \"2026-01-03T00:00Z,warm\"");
     expect(existsSync(join(out, "south-gate", "logs", "2026-01-03.json"))).toBe(false);
     expect(readdirSync(join(out, "south-gate", "logs"))).toEqual(["2026-01-01.json"]);
   });

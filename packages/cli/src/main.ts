@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { convert, formatRetryEvent, IngestError, isS3Url, joinKey, readConfig, StorageOpener, type Logger } from "@ingestkit/core";
+import { convert, formatRetryEvent, IngestError, isS3Url, readConfig, StorageOpener, type Logger } from "@ingestkit/core";
 import { profileRegistry, validateConfigFile } from "@ingestkit/importers";
 import type { ProfileRegistry } from "@ingestkit/core";
 import { extractProfileModules, loadProfileModules } from "./profile-modules.js";
@@ -90,7 +90,7 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
   --exclude-<type>-name RE       drop names matching RE at their start (checked first)`,
     )
     .action(async (configFile: string, input: string, output: string, opts: Record<string, unknown>) => {
-      exitCode = await convertCommand(configFile, input, output, opts, selection, io, registry);
+      exitCode = await convertCommand({ configFile, input, output, opts, sel: selection, io, registry });
     });
   try {
     addProfileOptions(convertCmd, registry);
@@ -106,7 +106,13 @@ Entity flags (repeatable, per entity type of the config's profile; <type> uses '
     .action((opts: { json?: boolean }) => {
       const list = registry.list();
       if (opts.json) {
-        io.stdout(JSON.stringify(list.map((p) => ({ name: p.name, description: p.description, detects: typeof p.detect === "function", options: (p.options ?? []).map(describeOption) })), null, 2));
+        io.stdout(
+          JSON.stringify(
+            list.map((p) => ({ name: p.name, description: p.description, detects: typeof p.detect === "function", options: (p.options ?? []).map(describeOption) })),
+            null,
+            2,
+          ),
+        );
       } else {
         const width = Math.max(...list.map((p) => p.name.length));
         io.stdout(list.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join("\n"));
@@ -174,19 +180,22 @@ function parsePositiveInt(value: string): number {
  * warnings become `log` events and an error that ends the command (bad config, missing input)
  * a `fatal` event with its code, instead of text.
  */
-async function convertCommand(
-  configFile: string,
-  input: string,
-  output: string,
-  opts: Record<string, unknown>,
-  sel: ReturnType<typeof extractSelectionFlags>,
-  io: CliIO,
-  registry: ProfileRegistry,
-): Promise<number> {
-  const jsonLog = opts.logFormat === "json" ? new JsonLog((line) => io.stderr(line)) : undefined;
+/** What `convert` was given on the command line, and where it prints. */
+interface ConvertArgs {
+  configFile: string;
+  input: string;
+  output: string;
+  opts: Record<string, unknown>;
+  sel: ReturnType<typeof extractSelectionFlags>;
+  io: CliIO;
+  registry: ProfileRegistry;
+}
+
+async function convertCommand(args: ConvertArgs): Promise<number> {
+  const jsonLog = args.opts.logFormat === "json" ? new JsonLog((line) => args.io.stderr(line)) : undefined;
   const restoreWarnings = jsonLog ? captureProcessWarnings(jsonLog) : undefined;
   try {
-    return await runConvert(configFile, input, output, opts, sel, io, jsonLog, registry);
+    return await runConvert(args, jsonLog);
   } catch (err) {
     if (!jsonLog || !(err instanceof IngestError)) throw err;
     jsonLog.event({ event: "fatal", code: err.code, message: err.format() });
@@ -196,16 +205,7 @@ async function convertCommand(
   }
 }
 
-async function runConvert(
-  configFile: string,
-  input: string,
-  output: string,
-  opts: Record<string, unknown>,
-  sel: ReturnType<typeof extractSelectionFlags>,
-  io: CliIO,
-  jsonLog: JsonLog | undefined,
-  registry: ProfileRegistry,
-): Promise<number> {
+async function runConvert({ configFile, input, output, opts, sel, io, registry }: ConvertArgs, jsonLog: JsonLog | undefined): Promise<number> {
   const json = !!opts.json;
   const quiet = !!opts.quiet;
   const config = await readConfig(configFile);
@@ -225,21 +225,18 @@ async function runConvert(
     const inputStat = await stat(input).catch(() => undefined);
     if (!inputStat?.isDirectory()) throw new IngestError("USAGE", `input folder not found: ${input}`);
   }
-  const sc = config.section("standardization_config");
-  const prefix = typeof sc.source_prefix === "string" ? sc.source_prefix : "";
   const opener = new StorageOpener({
     ...(typeof opts.s3Endpoint === "string" ? { s3Endpoint: opts.s3Endpoint } : {}),
     onRetry: (e) => (jsonLog ? jsonLog.retry(e) : logger.warn(formatRetryEvent(e))),
   });
   const inputBase = opener.open(input);
   if (isS3Url(input) && !(await inputBase.stat(""))) throw new IngestError("USAGE", `input not found: ${input}`);
-  const inputStorage = prefix ? opener.open(`${inputBase.location}/${joinKey(prefix)}`) : inputBase;
   const outputStorage = opener.open(output);
   const flags = sel.anyImport ? sel.flags : { ...sel.flags, importEverything: true };
   const result = await convert({
     profile,
     config,
-    input: inputStorage,
+    input: inputBase,
     output: outputStorage,
     selection: flags,
     dryRun: !!opts.dryRun,
@@ -247,7 +244,6 @@ async function runConvert(
     ...(jsonLog || progress ? { onEvent: jsonLog?.event ?? progress!.onEvent } : {}),
     settings: {
       ...ownSettings,
-      inputBase,
       forceOverwrite: !!opts.forceOverwrite,
       concurrency: (opts.concurrency as number | undefined) ?? availableParallelism(),
     },
@@ -256,7 +252,7 @@ async function runConvert(
     opener.close();
   });
   if (json) {
-    io.stdout(JSON.stringify({ dryRun: result.dryRun, input: inputStorage.location, output: outputStorage.location, summary: result.summary, plan: result.plan }, null, 2));
+    io.stdout(JSON.stringify({ dryRun: result.dryRun, input: result.input, output: result.output, summary: result.summary, plan: result.plan }, null, 2));
   } else {
     if (result.dryRun) io.stdout(renderPlan(result.plan, outputStorage.location));
     if (!jsonLog) io.stderr(renderSummary(result.summary, result.dryRun, result.elapsedMs));
@@ -290,7 +286,16 @@ async function validateCommand(paths: string[], opts: { json?: boolean; warnings
   for (const f of files) results.push(await validateConfigFile(f, registry));
   const invalid = results.filter((r) => !r.valid).length;
   if (opts.json) {
-    io.stdout(JSON.stringify({ summary: { files: results.length, valid: results.length - invalid, invalid }, results: results.map((r) => ({ ...r, file: resolve(r.file) === r.file ? r.file : r.file })) }, null, 2));
+    io.stdout(
+      JSON.stringify(
+        {
+          summary: { files: results.length, valid: results.length - invalid, invalid },
+          results: results.map((r) => ({ ...r, file: resolve(r.file) === r.file ? r.file : r.file })),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     io.stdout(renderValidation(results, !!opts.warnings));
   }

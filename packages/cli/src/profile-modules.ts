@@ -45,7 +45,8 @@ export async function loadProfileModules(modules: string[], registry: ProfileReg
     }
     const exported = mod.default ?? mod.profile ?? mod.profiles;
     const plugins = Array.isArray(exported) ? exported : exported === undefined ? [] : [exported];
-    if (plugins.length === 0) throw new IngestError("USAGE", `${PROFILE_MODULE_FLAG} ${spec}: exports no profile plugin (export default defineProfilePlugin({...}), or 'profile' / 'profiles')`);
+    if (plugins.length === 0)
+      throw new IngestError("USAGE", `${PROFILE_MODULE_FLAG} ${spec}: exports no profile plugin (export default defineProfilePlugin({...}), or 'profile' / 'profiles')`);
     for (const p of plugins) {
       try {
         registry.register(defineProfilePlugin(p as ProfilePlugin));

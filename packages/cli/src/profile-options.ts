@@ -25,7 +25,8 @@ export function addProfileOptions(command: Command, registry: ProfileRegistry): 
       const group = `Options of the ${owners.map((p) => p.name).join(" and ")} profile${owners.length > 1 ? "s" : ""}:`;
       const dflt = o.default === undefined ? "" : ` (default: ${String(o.default)})`;
       if (o.type === "boolean") {
-        command.addOption(new Option(`--${o.flag}`, `${o.help}${dflt}`).helpGroup(group));
+        const onOff = o.default === true ? ` (the default; --no-${o.flag}: do not)` : ` (--no-${o.flag}: do not, the default)`;
+        command.addOption(new Option(`--${o.flag}`, `${o.help}${onOff}`).helpGroup(group));
         command.addOption(new Option(`--no-${o.flag}`).hideHelp());
       } else {
         const opt = new Option(`--${o.flag} ${o.valueName ?? "<value>"}`, `${o.help}${dflt}`).helpGroup(group);
@@ -51,7 +52,10 @@ export function profileSettings(opts: Record<string, unknown>, registry: Profile
       if (raw === undefined) continue;
       const own = plugin.options?.find((x) => x.flag === o.flag);
       if (!own) {
-        const owners = registry.list().filter((x) => x.options?.some((y) => y.flag === o.flag)).map((x) => x.name);
+        const owners = registry
+          .list()
+          .filter((x) => x.options?.some((y) => y.flag === o.flag))
+          .map((x) => x.name);
         throw new IngestError("USAGE", `--${o.flag} is an option of the ${owners.join(" / ")} profile; this config runs with the '${plugin.name}' profile`);
       }
       settings[own.key] = typeof raw === "string" ? parseOptionValue(own, raw) : (raw as ProfileSettingValue);

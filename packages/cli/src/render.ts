@@ -8,7 +8,8 @@ export function renderPlan(plan: PlanNode[], outputLocation: string): string {
       const status = n.status === "planned" ? "" : ` [${n.status}${n.note ? `: ${n.note}` : ""}]`;
       lines.push(`${indent}${n.type.replace(/_/g, " ")} ${n.name}${status}`);
       for (const s of n.sources) lines.push(`${indent}    < ${s}`);
-      for (const w of n.writes) lines.push(`${indent}    > ${outputLocation.replace(/\/+$/, "")}/${w.key}${w.kind === "copy" ? "" : ` (${w.kind})`}${w.upToDate ? " [up to date]" : ""}`);
+      for (const w of n.writes)
+        lines.push(`${indent}    > ${outputLocation.replace(/\/+$/, "")}/${w.key}${w.kind === "copy" ? "" : ` (${w.kind})`}${w.upToDate ? " [up to date]" : ""}`);
       if (n.error) lines.push(`${indent}    ! ${n.error.message} [${n.error.code}]`);
       walk(n.children, indent + "  ");
     }
@@ -39,7 +40,6 @@ export function formatDuration(ms: number): string {
   const ss = String(s).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
-
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

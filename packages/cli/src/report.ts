@@ -29,7 +29,11 @@ export function renderDigest(d: Digest): string {
   const lines: string[] = [];
   lines.push(`tracking database ${d.db}${d.since ? ` (since ${d.since})` : ""}`);
   lines.push(`runs: ${d.runs.length}${d.runs.map((r) => `\n  #${r.id} ${r.started_at} ${r.status}: ${r.files_completed} completed, ${r.files_failed} failed`).join("")}`);
-  lines.push(`files by status: ${Object.entries(d.counts).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  lines.push(
+    `files by status: ${Object.entries(d.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}`,
+  );
   lines.push(`new files: ${d.new_files.length}`);
   for (const f of d.new_files) lines.push(`  ${f.status.padEnd(11)} ${f.location}${f.output_key ? ` -> ${f.output_key}` : ""}`);
   lines.push(`failures: ${d.failures.length}`);

@@ -3,35 +3,15 @@
  * a config position (file:line:col) or an entity path (dataset 10001 / run TS_01 / frames).
  * Library code throws IngestError; only the CLI turns it into an exit code.
  */
+import { ERROR_CATALOG, type ErrorCode, type ErrorCodeInfo, type SourcePosition } from "./contracts.js";
 
-export const ErrorCodes = {
-  YAML_SYNTAX: "Malformed YAML",
-  CONFIG_SCHEMA: "Config does not match the schema",
-  CONFIG_UNKNOWN_KEY: "Unknown config key",
-  CONFIG_TEMPLATE: "Bad template",
-  CONFIG_UNDEFINED_VARIABLE: "Template variable is never defined",
-  CONFIG_REGEX: "Regular expression does not compile",
-  CONFIG_CAST: "Bad float/int cast",
-  CONFIG_GRAPH: "Bad entity graph",
-  CONFIG_FINDER: "Bad source/finder",
-  TEMPLATE_UNDEFINED: "Undefined template variable",
-  PATH_ESCAPE: "Path escapes its root",
-  SOURCE_MISSING: "Source not found",
-  SOURCE_UNREADABLE: "Source unreadable",
-  SOURCE_INVALID: "Source content invalid",
-  NOT_SUPPORTED: "Not supported yet",
-  IMPORTER_FAILED: "Importer failed",
-  USAGE: "Usage error",
-  IO: "I/O error",
-} as const;
+/** Code -> title, from the one catalogue in contracts.ts (which also has each code's message shape and docs anchor). */
+export const ErrorCodes = Object.fromEntries(Object.entries(ERROR_CATALOG).map(([code, info]) => [code, info.title])) as {
+  readonly [C in ErrorCode]: (typeof ERROR_CATALOG)[C]["title"];
+};
 
-export type ErrorCode = keyof typeof ErrorCodes;
-
-export interface SourcePosition {
-  file?: string;
-  line?: number;
-  col?: number;
-}
+export { ERROR_CATALOG };
+export type { ErrorCode, ErrorCodeInfo, SourcePosition };
 
 export interface IngestErrorOptions extends SourcePosition {
   entityPath?: string;

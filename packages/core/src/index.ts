@@ -1,4 +1,4 @@
-export { IngestError, ErrorCodes, formatWhere, wrapError, describeCause } from "./errors.js";
+export { IngestError, ErrorCodes, ERROR_CATALOG, formatWhere, wrapError, describeCause } from "./errors.js";
 export type { ErrorCode, SourcePosition, IngestErrorOptions } from "./errors.js";
 export { formatDiagnostic } from "./diagnostics.js";
 export type { Diagnostic, Severity } from "./diagnostics.js";
@@ -20,7 +20,19 @@ export { defaultProfileRegistry, defineProfilePlugin, parseOptionValue, PROFILE_
 export type { ProfileOption, ProfilePlugin, ProfileSettingValue, ResolvedProfile } from "./profiles.js";
 export { finderRegistry } from "./finder.js";
 export type { FinderContext, FinderDefinition, FinderRegistry, FoundItem } from "./finder.js";
-export type { Importer } from "./importer.js";
+export type { Importer } from "./contracts.js";
+export type * as contracts from "./contracts.js";
+export type {
+  ConfigPosition as ContractConfigPosition,
+  EntityItemApi,
+  ErrorCodeInfo,
+  ItemContextApi,
+  LoadedConfigApi,
+  OutputStoreApi,
+  RunContextApi,
+  SelectionApi,
+  WriteRecord as ContractWriteRecord,
+} from "./contracts.js";
 
 export { EntityItem } from "./engine/item.js";
 export { ItemContext, RunContext, silentLogger } from "./engine/context.js";
@@ -31,8 +43,8 @@ export { Selection } from "./engine/selection.js";
 export type { SelectionFlags } from "./engine/selection.js";
 export { findItems, walkGraph } from "./engine/walk.js";
 export { convert, runClock } from "./engine/convert.js";
-export { noEvents, safeListener } from "./engine/events.js";
-export type { EntityEndEvent, EntityStartEvent, EntityStatus, FoundEvent, OutputEvent, RetryLogEvent, RunEvent, RunEventListener, RunStartEvent, SummaryEvent } from "./engine/events.js";
+// run events: their types and the listener helpers
+export * from "./engine/events.js";
 export type { ConvertOptions, ConvertResult } from "./engine/convert.js";
 
 export { LocalStorage } from "./storage/local.js";

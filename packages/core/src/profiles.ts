@@ -6,45 +6,11 @@
  * it from the config). The engine, the CLI and library users all pick profiles through a registry;
  * nothing falls back silently to one profile.
  */
-import type { LoadedConfig } from "./config/config.js";
+import type { LoadedConfigApi as LoadedConfig, ProfileOption, ProfilePlugin, ProfileSettingValue, ResolvedProfile } from "./contracts.js";
 import { IngestError } from "./errors.js";
-import type { Profile } from "./graph.js";
 import { closest } from "./template.js";
 
-/** One typed setting of a profile and the CLI option that sets it. */
-export interface ProfileOption {
-  /** Settings key the importers read (`ctx.settings[key]`), camelCase: `httpsPrefix`. */
-  key: string;
-  /** Long option name without dashes, kebab-case: `https-prefix`. */
-  flag: string;
-  type: "string" | "boolean" | "number" | "choice";
-  /** One line for `--help`. */
-  help: string;
-  /** Used when the option is not given (also by the library's `convert`). */
-  default?: string | number | boolean;
-  /** Allowed values of a `choice` option. */
-  choices?: readonly string[];
-  /** Placeholder in `--help` (`<url>`); defaults to `<value>`. */
-  valueName?: string;
-}
-
-export type ProfileSettingValue = string | number | boolean;
-
-export interface ProfilePlugin {
-  /** Registry key and the value of a config's top-level `profile:`; lower-case, `a-z0-9-`. */
-  name: string;
-  /** One line for `standardize-dirs profiles`. */
-  description: string;
-  /** The settings this profile reads, each with its CLI option. */
-  options?: readonly ProfileOption[];
-  /**
-   * True when a config without `profile:` is written for this profile. Only used for such configs;
-   * exactly one registered plugin must claim each of them.
-   */
-  detect?(config: LoadedConfig): boolean;
-  /** The walkable profile (entity graph, finders, hooks, schema) for one config. */
-  profile(config: LoadedConfig): Profile;
-}
+export type { ProfileOption, ProfilePlugin, ProfileSettingValue, ResolvedProfile } from "./contracts.js";
 
 /** The top-level config key that names a config's profile. */
 export const PROFILE_KEY = "profile";
@@ -64,7 +30,7 @@ export function defineProfilePlugin(plugin: ProfilePlugin): ProfilePlugin {
     if (typeof o.flag !== "string" || !FLAG.test(o.flag) || o.flag.startsWith("no-")) throw new TypeError(`${where}: flag must be kebab-case without dashes or 'no-'`);
     if (typeof o.key !== "string" || !o.key) throw new TypeError(`${where}: needs a settings key`);
     if (!["string", "boolean", "number", "choice"].includes(o.type)) throw new TypeError(`${where}: unknown type '${String(o.type)}'`);
-    if (o.type === "choice" && !(o.choices && o.choices.length)) throw new TypeError(`${where}: a choice option needs choices`);
+    if (o.type === "choice" && !o.choices?.length) throw new TypeError(`${where}: a choice option needs choices`);
     if (seen.has(o.flag)) throw new TypeError(`${where}: declared twice`);
     seen.add(o.flag);
   }
@@ -98,13 +64,6 @@ export function withOptionDefaults<T extends Record<string, unknown>>(options: r
   return out as T;
 }
 
-export interface ResolvedProfile {
-  plugin: ProfilePlugin;
-  profile: Profile;
-  /** How the plugin was chosen: named by the config's `profile:` key, or claimed by `detect`. */
-  via: "config" | "detect";
-}
-
 /** Registered profile plugins, in registration order. */
 export class ProfileRegistry {
   readonly #plugins = new Map<string, ProfilePlugin>();
@@ -121,7 +80,8 @@ export class ProfileRegistry {
     if (existing) throw new IngestError("USAGE", `a profile named '${plugin.name}' is already registered`);
     for (const o of plugin.options ?? []) {
       const owner = this.optionOwner(o.flag);
-      if (owner && !sameOption(owner.option, o)) throw new IngestError("USAGE", `profile '${plugin.name}': option --${o.flag} is already declared differently by profile '${owner.plugin.name}'`);
+      if (owner && !sameOption(owner.option, o))
+        throw new IngestError("USAGE", `profile '${plugin.name}': option --${o.flag} is already declared differently by profile '${owner.plugin.name}'`);
     }
     this.#plugins.set(plugin.name, plugin);
     return this;
@@ -152,7 +112,8 @@ export class ProfileRegistry {
     const named = config.data[PROFILE_KEY];
     const names = [...this.#plugins.keys()];
     if (named !== undefined) {
-      if (typeof named !== "string") throw new IngestError("CONFIG_SCHEMA", `'${PROFILE_KEY}' must be a profile name (one of: ${names.join(", ")})`, config.position([PROFILE_KEY]));
+      if (typeof named !== "string")
+        throw new IngestError("CONFIG_SCHEMA", `'${PROFILE_KEY}' must be a profile name (one of: ${names.join(", ")})`, config.position([PROFILE_KEY]));
       const plugin = this.#plugins.get(named);
       if (!plugin) {
         const guess = closest(named, names);

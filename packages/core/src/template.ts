@@ -5,17 +5,9 @@
 import { IngestError } from "./errors.js";
 import { FormatStringError, MissingFormatVariableError, parseFormatString, pyFormat } from "./python/index.js";
 
-export type TemplateVars = Readonly<Record<string, unknown>>;
+import type { TemplateOrigin, TemplateVars } from "./contracts.js";
 
-/** Where a template came from, for error messages. */
-export interface TemplateOrigin {
-  file?: string;
-  line?: number;
-  col?: number;
-  /** e.g. `runs[0].sources[0].source_glob.list_glob` */
-  field?: string;
-  entityPath?: string;
-}
+export type { TemplateOrigin, TemplateVars } from "./contracts.js";
 
 export function expandTemplate(template: string, vars: TemplateVars, origin: TemplateOrigin = {}): string {
   try {
@@ -69,7 +61,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
       best = c;
     }
   }
-    // short names need a closer match: "id" is not a typo of "ts"
+  // short names need a closer match: "id" is not a typo of "ts"
   const allowed = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   return best !== undefined && bestD <= allowed ? best : undefined;
 }

@@ -75,7 +75,9 @@ describe("registering plugins", () => {
     const r = new ProfileRegistry([tiny("a", undefined, [{ key: "level", flag: "level", type: "number", default: 1, help: "x" }])]);
     r.register(r.get("a")!); // the same value again is a no-op
     expect(thrown(() => r.register(tiny("a"))).message).toBe("a profile named 'a' is already registered");
-    expect(thrown(() => r.register(tiny("b", undefined, [{ key: "level", flag: "level", type: "string", help: "y" }]))).message).toContain("option --level is already declared differently by profile 'a'");
+    expect(thrown(() => r.register(tiny("b", undefined, [{ key: "level", flag: "level", type: "string", help: "y" }]))).message).toContain(
+      "option --level is already declared differently by profile 'a'",
+    );
     r.register(tiny("c", undefined, [{ key: "level", flag: "level", type: "number", default: 1, help: "same shape" }]));
     expect(r.list().map((p) => p.name)).toEqual(["a", "c"]);
   });
@@ -122,5 +124,22 @@ describe("option values", () => {
       writeZarr: true,
       ngffVersion: "0.4",
     });
+  });
+});
+
+describe("the error catalogue", () => {
+  it("every code has a title, a message shape and a heading in docs/errors.md", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ERROR_CATALOG } = await import("../src/contracts.js");
+    const { ErrorCodes } = await import("../src/errors.js");
+    const doc = readFileSync(new URL("../../../docs/errors.md", import.meta.url), "utf8");
+    const headings = new Set([...doc.matchAll(/^## ([A-Z_]+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    for (const [code, info] of Object.entries(ERROR_CATALOG)) {
+      expect(info.docs).toBe(`docs/errors.md#${code.toLowerCase()}`);
+      expect(headings.has(code.toLowerCase()), code).toBe(true);
+      expect(info.shape.length).toBeGreaterThan(10);
+      expect(ErrorCodes[code as keyof typeof ErrorCodes]).toBe(info.title);
+    }
+    expect(headings.size).toBe(Object.keys(ERROR_CATALOG).length);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePythonRegex, expandTemplate, IngestError, PyFloat, pyFormat, pyJsonDumps, python, translatePythonRegex } from "@ingestkit/core";
+import { compilePythonRegex, expandTemplate, type IngestError, PyFloat, pyFormat, pyJsonDumps, python, translatePythonRegex } from "@ingestkit/core";
 
 describe("templates follow Python str.format", () => {
   it("substitutes names with '-', keeps {{ }} escapes, applies format specs", () => {

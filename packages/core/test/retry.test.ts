@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { backoffDelay, describeRetryCause, formatRetryEvent, isRetryable, LoggingRetryStrategy, redactSecrets, resolvePolicy, withRetry, type RetryEvent } from "@ingestkit/core";
 import { AsyncLocalStorage } from "node:async_hooks";
 
-const s3Error = (name: string, status: number) => Object.assign(new Error(name === "Unknown" ? "UnknownError" : `${name} message`), { name, $metadata: { httpStatusCode: status } });
+const s3Error = (name: string, status: number) =>
+  Object.assign(new Error(name === "Unknown" ? "UnknownError" : `${name} message`), { name, $metadata: { httpStatusCode: status } });
 const sysError = (code: string, message = code) => Object.assign(new Error(message), { code });
 
 describe("isRetryable", () => {
@@ -31,7 +32,17 @@ describe("isRetryable", () => {
   });
 
   it("does not retry client errors, missing objects or plain bugs", () => {
-    for (const e of [s3Error("NoSuchKey", 404), s3Error("NotFound", 404), s3Error("AccessDenied", 403), s3Error("InvalidAccessKeyId", 403), s3Error("NoSuchBucket", 404), new TypeError("x is undefined"), new Error("producer broke"), undefined, "string"]) {
+    for (const e of [
+      s3Error("NoSuchKey", 404),
+      s3Error("NotFound", 404),
+      s3Error("AccessDenied", 403),
+      s3Error("InvalidAccessKeyId", 403),
+      s3Error("NoSuchBucket", 404),
+      new TypeError("x is undefined"),
+      new Error("producer broke"),
+      undefined,
+      "string",
+    ]) {
       expect(isRetryable(e), String((e as Error)?.name ?? e)).toBe(false);
     }
   });
@@ -64,10 +75,16 @@ describe("withRetry", () => {
     const events: RetryEvent[] = [];
     const policy = resolvePolicy({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 });
     let calls = 0;
-    const err = await withRetry("GetObject", "s3://b/k", async () => {
-      calls++;
-      throw s3Error("SlowDown", 503);
-    }, policy, (e) => events.push(e)).catch((e) => e);
+    const err = await withRetry(
+      "GetObject",
+      "s3://b/k",
+      async () => {
+        calls++;
+        throw s3Error("SlowDown", 503);
+      },
+      policy,
+      (e) => events.push(e),
+    ).catch((e) => e);
     expect(calls).toBe(4);
     expect((err as Error).name).toBe("SlowDown");
     expect(events.map((e) => e.attempt)).toEqual([1, 2, 3]);
@@ -114,7 +131,9 @@ describe("redaction", () => {
     const old = process.env.AWS_SECRET_ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = "sekrit-value-123";
     try {
-      const text = redactSecrets("GET /b/k?X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=abcdef failed; Authorization: AWS4-HMAC-SHA256 Credential=AKIA/2026, Signature=0123; key sekrit-value-123");
+      const text = redactSecrets(
+        "GET /b/k?X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=abcdef failed; Authorization: AWS4-HMAC-SHA256 Credential=AKIA/2026, Signature=0123; key sekrit-value-123",
+      );
       expect(text).not.toMatch(/abcdef|0123|AKIA|sekrit-value-123/);
       expect(describeRetryCause(new Error("boom sekrit-value-123"))).toBe("boom <redacted>");
     } finally {

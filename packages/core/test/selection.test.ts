@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { IngestError } from "../src/errors.js";
 import { Selection, type SelectionFlags } from "../src/engine/selection.js";
 import { defineProfile, type EntityTypeSpec } from "../src/graph.js";
-import type { Importer } from "../src/importer.js";
+import type { Importer } from "../src/index.js";
 
 const cryoet = createCryoetProfile();
 
@@ -215,9 +215,7 @@ describe("Selection on a custom graph", () => {
   it("looks plurals up by plural and types by key, not the other way round", () => {
     expect(sorted(new Selection(profile, { imports: ["series-list"] }).toImport)).toEqual(["series"]);
     // Too far from 'series-list' to be a typo: no suggestion, the known plurals are listed instead.
-    expect(usageError({ imports: ["series"] }, profile).message).toBe(
-      "unknown entity plural for --import-<plural> 'series' (known: studies, series-list, slices, reports)",
-    );
+    expect(usageError({ imports: ["series"] }, profile).message).toBe("unknown entity plural for --import-<plural> 'series' (known: studies, series-list, slices, reports)");
     expect(usageError({ imports: ["slice"] }, profile).message).toContain("did you mean 'slices'?");
     expect(usageError({ metadata: ["series"] }, profile).message).toBe("--import-series-metadata: series has no metadata file");
   });

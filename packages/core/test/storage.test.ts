@@ -37,7 +37,7 @@ function tree(dir: string, prefix = ""): string[] {
   return out.sort();
 }
 
-function put(rel: string, content = ""): void {
+function put(rel: string, content: string | Uint8Array = ""): void {
   const p = join(root, ...rel.split("/"));
   mkdirSync(dirname(p), { recursive: true });
   writeFileSync(p, content);
@@ -229,7 +229,11 @@ describe("LocalStorage", () => {
     put(`t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`, "in flight");
     put("t/keep.bin", "data");
     expect(await storage.removeStaleTemps()).toBe(2);
-    expect(tree(root).filter((f) => f.startsWith("t/")).sort()).toEqual(["t/keep.bin", `t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`]);
+    expect(
+      tree(root)
+        .filter((f) => f.startsWith("t/"))
+        .sort(),
+    ).toEqual(["t/keep.bin", `t/z.bin.ingestkit-tmp-${process.pid}-0badf00d-2`]);
   });
 
   it("stagingPath gives temp-named paths under .ingestkit/staging; adopt renames one to its key, making folders", async () => {
@@ -387,7 +391,10 @@ describe("LocalStorage", () => {
     // A filesystem whose open() takes 50 ms (NFS, a busy disk). The old code let the write stream
     // open its temp file lazily and unlinked it as soon as the source failed, before the open had
     // created it: a stray `*.ingestkit-tmp-*` file stayed behind.
-    const slow = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A) => void setTimeout(() => fn(...args), 50);
+    const slow =
+      <A extends unknown[]>(fn: (...args: A) => unknown) =>
+      (...args: A) =>
+        void setTimeout(() => fn(...args), 50);
     vi.resetModules();
     vi.doMock("node:fs", async (importOriginal) => {
       const fs = await importOriginal<typeof import("node:fs")>();
@@ -404,6 +411,7 @@ describe("LocalStorage", () => {
     try {
       const { LocalStorage: SlowOpenStorage } = await import("../src/storage/local.js");
       const s = new SlowOpenStorage(root);
+      // biome-ignore lint/correctness/useYield: a source that fails before its first chunk
       async function* immediate(): AsyncGenerator<Uint8Array> {
         throw new Error("fails before the first chunk");
       }
@@ -662,8 +670,14 @@ describe("LocalStorage small (blocking) and large writes", () => {
       mkdirSync(join(root, "x", `${name}.bin`), { recursive: true });
       writeFileSync(join(root, "x", `${name}.bin`, "keep"), "k");
     }
-    for (const [name, data] of [["small", small], ["big", big]] as const) {
-      const err = await st.write(`x/${name}.bin`, data).then(() => undefined, (e: IngestError) => e);
+    for (const [name, data] of [
+      ["small", small],
+      ["big", big],
+    ] as const) {
+      const err = await st.write(`x/${name}.bin`, data).then(
+        () => undefined,
+        (e: IngestError) => e,
+      );
       expect(err?.code).toBe("IO");
       expect(err?.message).toContain(join(root, "x", `${name}.bin`));
     }
@@ -694,7 +708,19 @@ describe("staged local files (stageFile / stageLocalFile)", () => {
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, "x.mrc"), "partial");
     const local = new LocalStorage(root);
-    const plain: Storage = { ...local, location: local.location, list: (k) => local.list(k), stat: (k) => local.stat(k), read: (k) => local.read(k), readRange: (k, a, b) => local.readRange(k, a, b), readStream: (k) => local.readStream(k), write: (k, d) => local.write(k, d), writeStream: (k, src) => local.writeStream(k, src), copy: (a, b) => local.copy(a, b), delete: (k, o) => local.delete(k, o) };
+    const plain: Storage = {
+      ...local,
+      location: local.location,
+      list: (k) => local.list(k),
+      stat: (k) => local.stat(k),
+      read: (k) => local.read(k),
+      readRange: (k, a, b) => local.readRange(k, a, b),
+      readStream: (k) => local.readStream(k),
+      write: (k, d) => local.write(k, d),
+      writeStream: (k, src) => local.writeStream(k, src),
+      copy: (a, b) => local.copy(a, b),
+      delete: (k, o) => local.delete(k, o),
+    };
     expect(plain.stageFile).toBeUndefined();
     const staged = await stageLocalFile(plain, "up/tomo.mrc");
     expect(staged.path.startsWith(join(tmpdir(), `ingestkit-stage-${process.pid}-`))).toBe(true);

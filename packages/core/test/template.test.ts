@@ -87,9 +87,7 @@ describe("expandTemplate", () => {
     expect(single.file).toBe("c.yaml");
 
     expect(ingestErrorOf("abc{", {}).message).toBe(`bad template: Single '{' encountered in format string at character 4 of "abc{"`);
-    expect(ingestErrorOf("x{run_name", { run_name: 1 }).message).toBe(
-      `bad template: expected '}' before end of string at character 2 of "x{run_name"`,
-    );
+    expect(ingestErrorOf("x{run_name", { run_name: 1 }).message).toBe(`bad template: expected '}' before end of string at character 2 of "x{run_name"`);
     expect(ingestErrorOf("{a{b}}", {}).message).toMatch(/unexpected '\{' in field name/);
   });
 

@@ -28,7 +28,11 @@ function makeGlobFinder(key: "source_glob" | "destination_glob", base: "input" |
         const basename = basenameKey(hit.key);
         const m = nameRe.match(basename);
         if (!m) {
-          throw new IngestError("CONFIG_FINDER", `${key}.name_regex ${JSON.stringify(nameRe.pattern)} does not match the file name ${JSON.stringify(basename)} (${full})`, ctx.origin("name_regex"));
+          throw new IngestError(
+            "CONFIG_FINDER",
+            `${key}.name_regex ${JSON.stringify(nameRe.pattern)} does not match the file name ${JSON.stringify(basename)} (${full})`,
+            ctx.origin("name_regex"),
+          );
         }
         if (m.length < 2) {
           throw new IngestError("CONFIG_FINDER", `${key}.name_regex ${JSON.stringify(nameRe.pattern)} has no group: group 1 must capture the name`, ctx.origin("name_regex"));

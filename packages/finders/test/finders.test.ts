@@ -10,21 +10,6 @@ const DATASET = "datasets: [ { sources: [ { literal: { value: ['10001'] } } ] } 
 const runs = (source: string) => `${DATASET}runs: [ { sources: [ ${source} ] } ]\n`;
 const RUNS_ONLY = { selection: { imports: ["runs"] } };
 
-function mrcHeader(my: number, cellaY: number, little = true): Buffer {
-  const b = Buffer.alloc(1024);
-  if (little) {
-    b.writeInt32LE(my, 32);
-    b.writeFloatLE(cellaY, 44);
-  } else {
-    b.writeInt32BE(my, 32);
-    b.writeFloatBE(cellaY, 44);
-  }
-  b.write("MAP ", 208);
-  b[212] = little ? 0x44 : 0x11;
-  b[213] = little ? 0x44 : 0x11;
-  return b;
-}
-
 describe("source_glob", () => {
   const input = { "10001/run_a.mrc": "a", "10001/run_b.mrc": "b", "10001/notes.txt": "n", "10002/run_c.mrc": "c" };
 
@@ -32,7 +17,11 @@ describe("source_glob", () => {
     const r = await run(runs("{ source_glob: { list_glob: '{dataset_name}/*.mrc', name_regex: 'run_(.*)\\.mrc' } }"), { input }, RUNS_ONLY);
     expect(r.summary.failures).toEqual([]);
     expect(names(r.plan, "run").sort()).toEqual(["a", "b"]);
-    expect(nodes(r.plan, "run").map((n) => n.sources[0]).sort()).toEqual([join(r.dir, "src", "10001", "run_a.mrc"), join(r.dir, "src", "10001", "run_b.mrc")]);
+    expect(
+      nodes(r.plan, "run")
+        .map((n) => n.sources[0])
+        .sort(),
+    ).toEqual([join(r.dir, "src", "10001", "run_a.mrc"), join(r.dir, "src", "10001", "run_b.mrc")]);
   });
 
   it("searches match_regex anywhere in the full path (re.search), including the input root", async () => {
@@ -101,7 +90,12 @@ describe("source_multi_glob", () => {
     const frames = nodes(r.plan, "frame");
     expect(frames.map((n) => n.name)).toEqual(["a.tiff,b.tiff,c.eer"]);
     expect(frames[0]!.entityPath).toBe("dataset 10001 / run TS_1 / frame a.tiff,b.tiff,c.eer");
-    expect(frames[0]!.writes.map((w) => w.key).filter((k) => !k.endsWith(".json")).sort()).toEqual(["10001/TS_1/Frames/a.tiff", "10001/TS_1/Frames/b.tiff", "10001/TS_1/Frames/c.eer"]);
+    expect(
+      frames[0]!.writes
+        .map((w) => w.key)
+        .filter((k) => !k.endsWith(".json"))
+        .sort(),
+    ).toEqual(["10001/TS_1/Frames/a.tiff", "10001/TS_1/Frames/b.tiff", "10001/TS_1/Frames/c.eer"]);
   });
 
   it("names a grouped item of more than three files in its entity path by the first and last file, even with commas in names", async () => {
@@ -209,33 +203,6 @@ describe("destination_filter (reference 6.3 item 18)", () => {
   });
 });
 
-describe("tomogram_header", () => {
-  const vs = (source: string) => `${DATASET}runs: [ { sources: [ { literal: { value: ['TS_1'] } } ] } ]\nvoxel_spacings: [ { sources: [ ${source} ] } ]\n`;
-  const sel = { selection: { imports: ["voxel_spacings"] } };
-
-  it("reads cella.y / my from either byte order and names spacings with 3 decimals", async () => {
-    const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc' } }"), { input: { "TS_1/le.mrc": mrcHeader(10, 140.8), "TS_1/be.mrc": mrcHeader(4, 21.2, false) } }, sel);
-    expect(r.summary.failures).toEqual([]);
-    expect(names(r.plan, "voxel_spacing").sort()).toEqual(["14.080", "5.300"]);
-  });
-
-  it("keeps only files whose full path match_regex finds", async () => {
-    const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc', match_regex: 'be\\.mrc' } }"), { input: { "TS_1/le.mrc": mrcHeader(10, 140.8), "TS_1/be.mrc": mrcHeader(4, 21.2, false) } }, sel);
-    expect(names(r.plan, "voxel_spacing")).toEqual(["5.300"]);
-  });
-
-  it("rejects a header with a zero voxel size, naming the run", async () => {
-    const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc' } }"), { input: { "TS_1/zero.mrc": mrcHeader(10, 0) } }, sel);
-    expect(r.summary.failures.map((f) => [f.entityPath, f.code])).toEqual([["dataset 10001 / run TS_1 / voxel spacings", "SOURCE_INVALID"]]);
-    expect(r.summary.failures[0]!.message).toMatch(/voxel spacing must be a positive number, got 0/);
-  });
-
-  it("rejects a file too short to hold an MRC header, naming it", async () => {
-    const r = await run(vs("{ tomogram_header: { list_glob: '{run_name}/*.mrc' } }"), { input: { "TS_1/short.mrc": "tiny" } }, sel);
-    expect(r.summary.failures.map((f) => f.message).join("\n")).toMatch(/short\.mrc: not an MRC file \(only 4 bytes/);
-  });
-});
-
 describe("template variables for finders", () => {
   const sel = { selection: { imports: ["gains"] } };
   const gains = (glob: string) => `runs: [ { sources: [ { literal: { value: ['TS_1', 'TS_02'] } } ] } ]\ngains: [ { sources: [ { source_glob: { list_glob: '${glob}' } } ] } ]\n`;
@@ -258,7 +225,8 @@ describe("template variables for finders", () => {
 
   it("a TSV run data map's columns (names with '-') are variables; int_run_name exists for int-castable names", async () => {
     const head = "standardization_config: { deposition_id: 1, source_prefix: src, run_data_map_file: map.tsv }\n";
-    const yaml = head + "runs: [ { sources: [ { literal: { value: ['001', '2'] } } ] } ]\ngains: [ { sources: [ { source_glob: { list_glob: '{ts-folder}/g_{int_run_name}.mrc' } } ] } ]\n";
+    const yaml =
+      head + "runs: [ { sources: [ { literal: { value: ['001', '2'] } } ] } ]\ngains: [ { sources: [ { source_glob: { list_glob: '{ts-folder}/g_{int_run_name}.mrc' } } ] } ]\n";
     const input = { "map.tsv": "run_name\tts-folder\n001\tone\n2\ttwo\n", "one/g_1.mrc": "1", "two/g_2.mrc": "2" };
     const r = await run(yaml, { input }, sel);
     expect(r.summary.failures).toEqual([]);
@@ -275,7 +243,7 @@ describe("template variables for finders", () => {
   });
 
   it("a variable that can never be defined is refused before anything runs, with its YAML position and a suggestion", async () => {
-    const err = await run(gains("{dataset_name}/{run_nme}/*"), {}, sel).catch((e: unknown) => e as { code: string; message: string; line?: number });
+    const err = (await run(gains("{dataset_name}/{run_nme}/*"), {}, sel).catch((e: unknown) => e)) as { code: string; message: string; line?: number };
     expect(err).toMatchObject({ code: "CONFIG_UNDEFINED_VARIABLE", line: 7 }); // 5 default lines, runs, then gains
     expect(err.message).toContain("did you mean {run_name}?");
   });

@@ -34,7 +34,11 @@ export function makeTree(root: string, files: Record<string, string | Uint8Array
   }
 }
 
-export async function run(yaml: string, fx: Fixture = {}, opts: { selection?: SelectionFlags; dryRun?: boolean; settings?: Record<string, unknown>; logger?: Logger } = {}): Promise<ConvertResult & { dir: string }> {
+export async function run(
+  yaml: string,
+  fx: Fixture = {},
+  opts: { selection?: SelectionFlags; dryRun?: boolean; settings?: Record<string, unknown>; logger?: Logger } = {},
+): Promise<ConvertResult & { dir: string }> {
   // INPUT is named like the portal's bucket so bucket-qualified config paths resolve; dir/src is
   // INPUT/source_prefix (a symlink keeps the tests' paths short)
   const dir = mkdtempSync(join(tmpdir(), "ingestkit-finders-"));

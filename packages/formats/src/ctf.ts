@@ -8,6 +8,7 @@
  *
  * Units out: defocus in ångström, azimuth in degrees, phase shift in radians.
  */
+import { roundHalfEven } from "./python/index.js";
 
 export interface CtfRow {
   /** Section (view) number, 1-based as in the files. */
@@ -116,11 +117,6 @@ function parseGctf(text: string, file: string): CtfRow[] {
         maxResolution: num(parts[seven ? 6 : 5], "resolution", file, no),
       };
     });
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 const ASTIGMATISM = 1;

@@ -157,9 +157,7 @@ describe("IMOD tilt.com / newst.com", () => {
       "tilt.com:8: tilt.com THICKNESS line is not in the form the portal reads",
     );
     expect(thrown(() => parseTiltCom(TILT_COM.replace("PERPENDICULAR\n", ""), "tilt.com")).message).toContain("no PERPENDICULAR line");
-    expect(thrown(() => parseTiltCom(`${TILT_COM}EXCLUDELIST2 1,,3\n`, "tilt.com")).message).toBe(
-      'tilt.com:23: section number is not an integer: ""',
-    );
+    expect(thrown(() => parseTiltCom(`${TILT_COM}EXCLUDELIST2 1,,3\n`, "tilt.com")).message).toBe('tilt.com:23: section number is not an integer: ""');
     expect(thrown(() => parseTiltCom(`${TILT_COM}EXCLUDELIST2 2-4-6\n`, "tilt.com")).line).toBe(23);
     expect(thrown(() => parseTiltCom(`${TILT_COM}EXCLUDELIST2 a-4\n`, "tilt.com")).message).toBe('tilt.com:23: range start is not an integer: "a"');
   });
@@ -396,9 +394,7 @@ print(json.dumps(out))
     expect(thrown(() => parseAln(ALN.replace("    2   -12.6611", "    x   -12.6611"), "TS.aln")).message).toBe('TS.aln:13: SEC is not an integer: "x"');
     expect(thrown(() => parseAln(`${ALN}   0   2  1.0\n`, "TS.aln")).message).toBe("TS.aln:19: local alignment row has 3 values, expected 7");
     expect(thrown(() => parseAln(ALN.replace("# RawSize = 2032 2032 8\n", ""), "TS.aln")).message).toBe("TS.aln: no '# RawSize = x y z' line");
-    expect(thrown(() => parseAln(ALN.replace("# RawSize = 2032 2032 8", "# RawSize = 2032 2032"), "TS.aln")).message).toBe(
-      "TS.aln:2: RawSize has 2 values, expected 3",
-    );
+    expect(thrown(() => parseAln(ALN.replace("# RawSize = 2032 2032 8", "# RawSize = 2032 2032"), "TS.aln")).message).toBe("TS.aln:2: RawSize has 2 values, expected 3");
     expect(thrown(() => parseAln(ALN.replace("# NumPatches = 2\n", ""), "TS.aln")).message).toBe("TS.aln: no '# NumPatches = n' line");
     expect(thrown(() => parseAln(ALN.replace("# AlphaOffset =     1.25", "# AlphaOffset 1.25"), "TS.aln")).line).toBe(8);
     expect(thrown(() => convertAreTomo3Alignment(ALN.replace("DarkFrame =     6", "DarkFrame =     9"), "TS.aln")).message).toBe(

@@ -2,14 +2,7 @@
 // the IMOD and AreTomo3 alignments of run TS_run1, with the fixture files of
 // test_infra/test_files/input_bucket/10001_input/alignments/ written out below as facts.
 import { describe, expect, it } from "vitest";
-import {
-  PER_SECTION_FLOAT_KEYS,
-  alignmentDefaults,
-  alignmentFormat,
-  convertAreTomo3Alignment,
-  convertImodAlignment,
-  missingAlignmentDefaults,
-} from "../src/alignment/index.js";
+import { PER_SECTION_FLOAT_KEYS, alignmentDefaults, alignmentFormat, convertAreTomo3Alignment, convertImodAlignment, missingAlignmentDefaults } from "../src/alignment/index.js";
 
 import { ALN, TLT, XF, XTILT } from "./support-alignments.js";
 
@@ -68,9 +61,39 @@ describe("acceptance case 8: IMOD alignment (TS_run1.xf/.tlt/.xtilt)", () => {
     // toStrictEqual: exact numbers (the upstream test compares with ==) and no extra keys
     expect(fields).toStrictEqual({
       per_section_alignment_parameters: [
-        { z_index: 0, tilt_angle: -5.0, volume_x_rotation: 0.0, in_plane_rotation: [[0.029, -1.0], [1.0, 0.029]], x_offset: 23.95253, y_offset: -56.17124 },
-        { z_index: 1, tilt_angle: 0.0, volume_x_rotation: 0.0, in_plane_rotation: [[0.029, -1.0], [1.0, 0.029]], x_offset: 57.29936, y_offset: 74.24210000000001 },
-        { z_index: 2, tilt_angle: 5.0, volume_x_rotation: 0.0, in_plane_rotation: [[0.029, -1.0], [1.0, 0.029]], x_offset: 80.51020000000001, y_offset: 91.54409 },
+        {
+          z_index: 0,
+          tilt_angle: -5.0,
+          volume_x_rotation: 0.0,
+          in_plane_rotation: [
+            [0.029, -1.0],
+            [1.0, 0.029],
+          ],
+          x_offset: 23.95253,
+          y_offset: -56.17124,
+        },
+        {
+          z_index: 1,
+          tilt_angle: 0.0,
+          volume_x_rotation: 0.0,
+          in_plane_rotation: [
+            [0.029, -1.0],
+            [1.0, 0.029],
+          ],
+          x_offset: 57.29936,
+          y_offset: 74.24210000000001,
+        },
+        {
+          z_index: 2,
+          tilt_angle: 5.0,
+          volume_x_rotation: 0.0,
+          in_plane_rotation: [
+            [0.029, -1.0],
+            [1.0, 0.029],
+          ],
+          x_offset: 80.51020000000001,
+          y_offset: 91.54409,
+        },
       ],
     });
   });
@@ -88,7 +111,12 @@ describe("acceptance case 8: IMOD alignment (TS_run1.xf/.tlt/.xtilt)", () => {
     const metadata = { ...config, ...computed, ...missingAlignmentDefaults(config) };
     expect(missingAlignmentDefaults(config)).toEqual({ method_type: "undefined" });
     expect(metadata).toMatchObject({
-      affine_transformation_matrix: [[2, 0, 0, 0], [0, 3, 0, 0], [0, 4, 1, 0], [0, 0, 0, 5]],
+      affine_transformation_matrix: [
+        [2, 0, 0, 0],
+        [0, 3, 0, 0],
+        [0, 4, 1, 0],
+        [0, 0, 0, 5],
+      ],
       alignment_type: "LOCAL",
       is_portal_standard: true,
       tilt_offset: -0.3,
@@ -136,18 +164,15 @@ describe("acceptance case 8: AreTomo3 alignment (TS_run1.aln)", () => {
 describe("default alignment", () => {
   it("defaults as the importer writes them, in its key order", () => {
     const d = alignmentDefaults();
-    expect(Object.keys(d)).toEqual([
-      "affine_transformation_matrix",
-      "alignment_type",
-      "is_portal_standard",
-      "volume_offset",
-      "tilt_offset",
-      "x_rotation_offset",
-      "method_type",
-    ]);
+    expect(Object.keys(d)).toEqual(["affine_transformation_matrix", "alignment_type", "is_portal_standard", "volume_offset", "tilt_offset", "x_rotation_offset", "method_type"]);
     // the values test_default_alignment_import_with_tomograms expects
     expect(d).toStrictEqual({
-      affine_transformation_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+      affine_transformation_matrix: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
       alignment_type: "GLOBAL",
       is_portal_standard: false,
       volume_offset: { x: 0, y: 0, z: 0 },

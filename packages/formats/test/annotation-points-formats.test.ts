@@ -48,7 +48,16 @@ function pythonImod(data: Uint8Array): { objsize: number; objects: number; point
 describe("IMOD binary model", () => {
   it("points.mod: the writer's bytes parse the same with Python struct per binspec, and read back", () => {
     const py = pythonImod(POINTS_MOD);
-    expect(py).toEqual({ objsize: 1, objects: 1, points: [[1, 2, 3], [2, 2, 2], [0, 3, 0]], slan: [] });
+    expect(py).toEqual({
+      objsize: 1,
+      objects: 1,
+      points: [
+        [1, 2, 3],
+        [2, 2, 2],
+        [0, 3, 0],
+      ],
+      slan: [],
+    });
     const model = readImodModel(POINTS_MOD, "points.mod");
     expect(model.name).toBe("points");
     expect(model.max).toEqual([10, 10, 10]);
@@ -121,7 +130,9 @@ describe("malformed input names the file and the line or record", () => {
     const e = caught(() => readPointAnnotations("Point", "csv", bytes("1,2,3\n4,x,6\n"), {}, "in/points.csv"));
     expect(e.message).toBe('in/points.csv: line 2: column 2 is not a number: "x"');
     expect(() => readPointAnnotations("Point", "csv", bytes("1,2\n"), {}, "short.csv")).toThrow("short.csv: line 1: missing column 3");
-    expect(() => readPointAnnotations("InstanceSegmentation", "tardis", bytes("id,x,y,z\n1.5,1,2,3\n"), {}, "t.csv")).toThrow('t.csv: line 2: instance id (column 1) is not an integer: "1.5"');
+    expect(() => readPointAnnotations("InstanceSegmentation", "tardis", bytes("id,x,y,z\n1.5,1,2,3\n"), {}, "t.csv")).toThrow(
+      't.csv: line 2: instance id (column 1) is not an integer: "1.5"',
+    );
   });
 
   it("IMOD: a truncated .mod", () => {
@@ -130,7 +141,9 @@ describe("malformed input names the file and the line or record", () => {
     expect(e.message).toMatch(/^in\/points\.mod: byte 440: file is truncated: 3 contour points needs 36 bytes, 30 left$/);
     expect(() => readImodModel(POINTS_MOD.subarray(0, POINTS_MOD.byteLength - 4), "no-eof.mod")).toThrow(/no-eof\.mod: byte \d+: file is truncated: chunk id/);
     expect(() => readImodModel(bytes("NOPE"), "n.mod")).toThrow('n.mod: byte 0: not an IMOD binary model (starts with "NOPE", expected "IMOD")');
-    expect(() => readImodModel(new Uint8Array([...bytes("IMODV1.2"), ...new Array<number>(232).fill(0), ...bytes("zz!!")]), "c.mod")).toThrow('c.mod: byte 240: not a chunk id: "zz!!" (corrupt file?)');
+    expect(() => readImodModel(new Uint8Array([...bytes("IMODV1.2"), ...new Array<number>(232).fill(0), ...bytes("zz!!")]), "c.mod")).toThrow(
+      'c.mod: byte 240: not a chunk id: "zz!!" (corrupt file?)',
+    );
   });
 
   it("STAR: a missing column, and a row with the wrong number of values", () => {
@@ -138,9 +151,13 @@ describe("malformed input names the file and the line or record", () => {
     const e = caught(() => readPointAnnotations("OrientedPoint", "relion3_star", bytes(noZ), { filterValue: "tomo_1.tomostar" }, "in/r3.star"));
     expect(e.message).toBe("in/r3.star: line 4: data_ has no column _rlnCoordinateZ");
     const shortRow = STOPGAP_STAR.replace("0.1704   2.00000      2.00000      2.00000    0    0    0  1", "0.1704   2.00000");
-    expect(() => readPointAnnotations("OrientedPoint", "stopgap_star", bytes(shortRow), {}, "sg.star")).toThrow("sg.star: line 27: row has 10 values, the loop in data_stopgap_motivelist has 16 columns");
+    expect(() => readPointAnnotations("OrientedPoint", "stopgap_star", bytes(shortRow), {}, "sg.star")).toThrow(
+      "sg.star: line 27: row has 10 values, the loop in data_stopgap_motivelist has 16 columns",
+    );
     const badAngle = RELION_4_STAR.replace("\t  90    45    180\t", "\t  90    forty-five    180\t");
-    expect(() => readPointAnnotations("OrientedPoint", "relion4_star", bytes(badAngle), { filterValue: "TS_001" }, "r4.star")).toThrow('r4.star: line 49: _rlnAngleTilt is not a number: "forty-five"');
+    expect(() => readPointAnnotations("OrientedPoint", "relion4_star", bytes(badAngle), { filterValue: "TS_001" }, "r4.star")).toThrow(
+      'r4.star: line 49: _rlnAngleTilt is not a number: "forty-five"',
+    );
   });
 
   it("copick: bad JSON, and a bad point", () => {

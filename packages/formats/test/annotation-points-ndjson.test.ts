@@ -59,7 +59,9 @@ sys.stdout.write(encode([point(float(r[0]) / 2, float(r[1]) / 2, float(r[2]) / 2
       POINTS_TAB_DELIM_CSV,
     );
     expect(ours).toBe(theirs);
-    expect(ours).toBe('{"type": "point", "location": {"x": 0.5, "y": 1.0, "z": 1.5}}\n{"type": "point", "location": {"x": 1.0, "y": 1.0, "z": 1.0}}\n{"type": "point", "location": {"x": 0.0, "y": 1.5, "z": 0.0}}');
+    expect(ours).toBe(
+      '{"type": "point", "location": {"x": 0.5, "y": 1.0, "z": 1.5}}\n{"type": "point", "location": {"x": 1.0, "y": 1.0, "z": 1.0}}\n{"type": "point", "location": {"x": 0.0, "y": 1.5, "z": 0.0}}',
+    );
   });
 
   it("InstanceSegmentation, tardis binning 2: ints for ids, floats for coordinates", () => {
@@ -117,8 +119,16 @@ sys.stdout.write(encode(out))
   });
 
   it("Python float repr edge cases: -0.0, exponents, NaN/Infinity, large ints as floats; empty list", () => {
+    // biome-ignore lint/correctness/noPrecisionLoss: literals written as Python would read them
     const values = [-0, 1e-5, 0.0001, 1e16, 1234567890123456.7, 1e22, 5e-324, Number.NaN, Infinity, -Infinity, 2 / 3, 100];
-    const records: PointRecord[] = values.map((v, i) => ({ location: { x: v, y: -v, z: i }, xyz_rotation_matrix: [[v, 0, -0], [1, 2, 3], [0.1, 0.2, 0.3]] }));
+    const records: PointRecord[] = values.map((v, i) => ({
+      location: { x: v, y: -v, z: i },
+      xyz_rotation_matrix: [
+        [v, 0, -0],
+        [1, 2, 3],
+        [0.1, 0.2, 0.3],
+      ],
+    }));
     expect(pointsToNdjson("OrientedPoint", records)).toBe(pythonFormats("OrientedPoint", records));
     expect(pointNdjsonLine("Point", { location: { x: -0, y: 1e-5, z: 1e16 } })).toBe('{"type": "point", "location": {"x": -0.0, "y": 1e-05, "z": 1e+16}}');
     expect(pointsToNdjson("Point", [])).toBe("");

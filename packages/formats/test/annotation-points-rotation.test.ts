@@ -40,11 +40,22 @@ describe("rotation matrices match scipy Rotation.from_euler", () => {
   const rnd = lcg(20002);
   const cases: Case[] = [];
   // The sequences the point readers use: RELION ZYZ (inverted), STOPGAP zxz, IMOD slicer xyz.
-  for (const [seq, inverse] of [["ZYZ", true], ["ZYZ", false], ["zxz", false], ["xyz", false]] as const) {
+  for (const [seq, inverse] of [
+    ["ZYZ", true],
+    ["ZYZ", false],
+    ["zxz", false],
+    ["xyz", false],
+  ] as const) {
     for (let i = 0; i < 50; i++) cases.push({ seq, angles: [rnd() * 720 - 360, rnd() * 360 - 180, rnd() * 720 - 360], inverse });
   }
   // Right angles, where the signs of zeros show up.
-  for (const angles of [[0, 0, 0], [90, 45, 180], [0, -90, 0], [-120, 30, 165], [180, 180, 180]]) {
+  for (const angles of [
+    [0, 0, 0],
+    [90, 45, 180],
+    [0, -90, 0],
+    [-120, 30, 165],
+    [180, 180, 180],
+  ]) {
     for (const seq of ["ZYZ", "zxz", "xyz"]) cases.push({ seq, angles, inverse: seq === "ZYZ" });
   }
   const expected = scipy(cases);
@@ -79,7 +90,17 @@ describe("rotation matrices match scipy Rotation.from_euler", () => {
     const m = rotationMatrixFromEuler(c.seq, c.angles, { inverse: c.inverse });
     const ref = expected[3]!.flipped;
     flipMatrix(m).forEach((row, r) => row.forEach((v, k) => expect(Math.abs(v - ref[r]![k]!)).toBeLessThan(1e-15)));
-    expect(flipMatrix([[1, 2, 3], [4, 5, 6], [7, 8, 9]])).toEqual([[9, 8, 7], [6, 5, 4], [3, 2, 1]]);
+    expect(
+      flipMatrix([
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ]),
+    ).toEqual([
+      [9, 8, 7],
+      [6, 5, 4],
+      [3, 2, 1],
+    ]);
   });
 
   it("rejects mixed-case, repeated-axis and wrong-length sequences like SciPy", () => {

@@ -75,35 +75,110 @@ function expectRecords(records: PointRecord[], c: Case): void {
   });
 }
 
-const HALVES: Loc[] = [[0.5, 1, 1.5], [1, 1, 1], [0, 1.5, 0]];
-const WHOLE: Loc[] = [[1, 2, 3], [2, 2, 2], [0, 3, 0]];
-const STAR_1_BIN4: Loc[] = [[1.3, 2.6, 3.8], [0.2, 0.4, 0.7]];
-const STAR_2_BIN2: Loc[] = [[3.5, 3, 2.5], [-1.5, 2.0, -0.5], [4.0, 0.5, 1.0]];
-const COPICK_BIN10: Loc[] = [[4.0, 2.0, 3.0], [0.0, 5.0, 1.0], [3, 1.5, 9.2], [3.0, 1.0, 5.0]];
+const HALVES: Loc[] = [
+  [0.5, 1, 1.5],
+  [1, 1, 1],
+  [0, 1.5, 0],
+];
+const WHOLE: Loc[] = [
+  [1, 2, 3],
+  [2, 2, 2],
+  [0, 3, 0],
+];
+const STAR_1_BIN4: Loc[] = [
+  [1.3, 2.6, 3.8],
+  [0.2, 0.4, 0.7],
+];
+const STAR_2_BIN2: Loc[] = [
+  [3.5, 3, 2.5],
+  [-1.5, 2.0, -0.5],
+  [4.0, 0.5, 1.0],
+];
+const COPICK_BIN10: Loc[] = [
+  [4.0, 2.0, 3.0],
+  [0.0, 5.0, 1.0],
+  [3, 1.5, 9.2],
+  [3.0, 1.0, 5.0],
+];
 
 const pointCases: Case[] = [
   { case: "csv, comma delimiter, binning 1", file: "points.csv", format: "csv", options: { columns: "xyz" }, locations: WHOLE },
   { case: "csv, tab delimiter, binning 2", file: "points_tab_delim.csv", format: "csv", options: { columns: "xyz", binning: 2, delimiter: "\t" }, locations: HALVES },
   { case: "csv_with_header, comma delimiter, binning 1", file: "points_with_header.csv", format: "csv_with_header", options: { columns: "xyz" }, locations: WHOLE },
-  { case: "csv_with_header, pipe delimiter, binning 2", file: "points_with_header_pipe_delim.csv", format: "csv_with_header", options: { columns: "xyz", binning: 2, delimiter: "|" }, locations: HALVES },
+  {
+    case: "csv_with_header, pipe delimiter, binning 2",
+    file: "points_with_header_pipe_delim.csv",
+    format: "csv_with_header",
+    options: { columns: "xyz", binning: 2, delimiter: "|" },
+    locations: HALVES,
+  },
   { case: "mod, binning 2", file: "points.mod", format: "mod", options: { binning: 2 }, locations: HALVES },
-  { case: "relion3_star, filter value 1, binning 4", file: "relion_3_star.star", format: "relion3_star", options: { columns: "xyz", filterValue: "tomo_1.tomostar", binning: 4 }, locations: STAR_1_BIN4 },
-  { case: "tomoman_relion_star, filter value 1, binning 4", file: "tomoman_relion_star.star", format: "tomoman_relion_star", options: { columns: "xyz", filterValue: "grid_1_lamella1_pos1", binning: 4 }, locations: STAR_1_BIN4 },
-  { case: "relion4_star, filter value 1, binning 4", file: "relion_4_star.star", format: "relion4_star", options: { columns: "xyz", filterValue: "TS_001", binning: 4 }, locations: STAR_1_BIN4 },
+  {
+    case: "relion3_star, filter value 1, binning 4",
+    file: "relion_3_star.star",
+    format: "relion3_star",
+    options: { columns: "xyz", filterValue: "tomo_1.tomostar", binning: 4 },
+    locations: STAR_1_BIN4,
+  },
+  {
+    case: "tomoman_relion_star, filter value 1, binning 4",
+    file: "tomoman_relion_star.star",
+    format: "tomoman_relion_star",
+    options: { columns: "xyz", filterValue: "grid_1_lamella1_pos1", binning: 4 },
+    locations: STAR_1_BIN4,
+  },
+  {
+    case: "relion4_star, filter value 1, binning 4",
+    file: "relion_4_star.star",
+    format: "relion4_star",
+    options: { columns: "xyz", filterValue: "TS_001", binning: 4 },
+    locations: STAR_1_BIN4,
+  },
   { case: "copick, binning 10", file: "copick.json", format: "copick", options: { columns: "xyz", binning: 10 }, locations: COPICK_BIN10 },
 ];
 
-const M_1A = [[-0.0, -0.7071067811865475, 0.7071067811865475], [1.0, -0.0, 0.0], [0.0, 0.7071067811865475, 0.7071067811865475]];
-const M_1B = [[0.6123724356957945, 0.6123724356957947, 0.4999999999999998], [-0.3535533905932737, -0.35355339059327356, 0.8660254037844386], [0.7071067811865475, -0.7071067811865475, 0.0]];
-const M_2A = [[0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0]];
-const M_2B = [[0.6424020199109172, 0.5950348471655409, 0.48296291314453405], [-0.7244443697168013, 0.6770771969714244, 0.12940952255126045], [-0.24999999999999983, -0.4330127018922193, 0.8660254037844386]];
-const M_2C = [[0, 0.0, 1.0], [-0.0, 1.0, 0.0], [-1.0, -0.0, 0]];
-const I3 = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+const M_1A = [
+  [-0.0, -0.7071067811865475, 0.7071067811865475],
+  [1.0, -0.0, 0.0],
+  [0.0, 0.7071067811865475, 0.7071067811865475],
+];
+const M_1B = [
+  [0.6123724356957945, 0.6123724356957947, 0.4999999999999998],
+  [-0.3535533905932737, -0.35355339059327356, 0.8660254037844386],
+  [0.7071067811865475, -0.7071067811865475, 0.0],
+];
+const M_2A = [
+  [0, 0.0, -1.0],
+  [0.0, 1.0, 0.0],
+  [1.0, 0.0, 0],
+];
+const M_2B = [
+  [0.6424020199109172, 0.5950348471655409, 0.48296291314453405],
+  [-0.7244443697168013, 0.6770771969714244, 0.12940952255126045],
+  [-0.24999999999999983, -0.4330127018922193, 0.8660254037844386],
+];
+const M_2C = [
+  [0, 0.0, 1.0],
+  [-0.0, 1.0, 0.0],
+  [-1.0, -0.0, 0],
+];
+const I3 = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
 
 function relionCases(name: string, file: string, format: string, filters: [string, string, string]): Case[] {
   return [
     { case: `${name}, filter value 1, binning 4`, file, format, options: { order: "xyz", filterValue: filters[0], binning: 4 }, locations: STAR_1_BIN4, matrices: [M_1A, M_1B] },
-    { case: `${name}, filter value 2, binning 2, rotation convention`, file, format, options: { order: "xyz", filterValue: filters[1], binning: 2 }, locations: STAR_2_BIN2, matrices: [M_2A, M_2B, M_2C] },
+    {
+      case: `${name}, filter value 2, binning 2, rotation convention`,
+      file,
+      format,
+      options: { order: "xyz", filterValue: filters[1], binning: 2 },
+      locations: STAR_2_BIN2,
+      matrices: [M_2A, M_2B, M_2C],
+    },
     { case: `${name}, filter value 3, binning 1, single point`, file, format, options: { order: "xyz", filterValue: filters[2] }, locations: [[1, 0, -1]], matrices: [I3] },
   ];
 }
@@ -117,10 +192,21 @@ const orientedCases: Case[] = [
     file: "stopgap_star.star",
     format: "stopgap_star",
     options: { order: "xyz", filterValue: "1", binning: 4 },
-    locations: [[0.7, 1.4, 2.2], [1.8, 1.6, 1.3]],
+    locations: [
+      [0.7, 1.4, 2.2],
+      [1.8, 1.6, 1.3],
+    ],
     matrices: [
-      [[0.0, 1.0, 0.0], [-0.7071067811865475, -0.0, 0.7071067811865475], [0.7071067811865475, 0.0, 0.7071067811865475]],
-      [[-0.35355339059327356, -0.3535533905932737, 0.8660254037844386], [0.6123724356957947, 0.6123724356957945, 0.4999999999999998], [-0.7071067811865475, 0.7071067811865475, 0.0]],
+      [
+        [0.0, 1.0, 0.0],
+        [-0.7071067811865475, -0.0, 0.7071067811865475],
+        [0.7071067811865475, 0.0, 0.7071067811865475],
+      ],
+      [
+        [-0.35355339059327356, -0.3535533905932737, 0.8660254037844386],
+        [0.6123724356957947, 0.6123724356957945, 0.4999999999999998],
+        [-0.7071067811865475, 0.7071067811865475, 0.0],
+      ],
     ],
   },
   {
@@ -128,14 +214,37 @@ const orientedCases: Case[] = [
     file: "stopgap_star.star",
     format: "stopgap_star",
     options: { order: "xyz", filterValue: "2", binning: 2 },
-    locations: [[2.5, 1.0, -0.5], [1.5, 4.0, 0.5], [4.0, 3.5, 1.0]],
+    locations: [
+      [2.5, 1.0, -0.5],
+      [1.5, 4.0, 0.5],
+      [4.0, 3.5, 1.0],
+    ],
     matrices: [
-      [[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]],
-      [[0.6770771969714244, -0.7244443697168013, 0.12940952255126045], [0.5950348471655409, 0.6424020199109172, 0.48296291314453405], [-0.4330127018922193, -0.24999999999999983, 0.8660254037844386]],
-      [[1.0, -0.0, 0.0], [0.0, 0.0, 1.0], [-0.0, -1.0, 0.0]],
+      [
+        [1.0, 0.0, 0.0],
+        [0.0, 0.0, -1.0],
+        [0.0, 1.0, 0.0],
+      ],
+      [
+        [0.6770771969714244, -0.7244443697168013, 0.12940952255126045],
+        [0.5950348471655409, 0.6424020199109172, 0.48296291314453405],
+        [-0.4330127018922193, -0.24999999999999983, 0.8660254037844386],
+      ],
+      [
+        [1.0, -0.0, 0.0],
+        [0.0, 0.0, 1.0],
+        [-0.0, -1.0, 0.0],
+      ],
     ],
   },
-  { case: "stopgap_star, filter value 3, binning 1, single point", file: "stopgap_star.star", format: "stopgap_star", options: { order: "xyz", filterValue: "3" }, locations: [[5, 4, 3]], matrices: [I3] },
+  {
+    case: "stopgap_star, filter value 3, binning 1, single point",
+    file: "stopgap_star.star",
+    format: "stopgap_star",
+    options: { order: "xyz", filterValue: "3" },
+    locations: [[5, 4, 3]],
+    matrices: [I3],
+  },
   {
     case: "imod with SLAN angles, binning 1",
     file: "oriented_points.mod",
@@ -148,16 +257,46 @@ const orientedCases: Case[] = [
       [240.12918090820312, 679.9277954101562, 324.0],
     ],
     matrices: [
-      [[0.8642748, -0.48992935, -0.11401013], [0.50301996, 0.84178288, 0.19588902], [0.0, -0.22665131, 0.97397597]],
-      [[6.73012504e-1, -5.54805465e-1, 4.8912684e-1], [7.39631104e-1, 5.04834117e-1, -4.45071168e-1], [2.77555756e-17, 6.61311885e-1, 7.50111052e-1]],
-      [[7.45476009e-1, -4.99973365e-1, 4.40785838e-1], [6.6653246e-1, 5.59189793e-1, -4.92992145e-1], [-5.55111512e-17, 6.61311885e-1, 7.50111052e-1]],
-      [[8.09016994e-1, -4.78525095e-1, 3.41328633e-1], [5.87785252e-1, 6.5863329e-1, -4.6979856e-1], [-2.77555756e-17, 5.80702956e-1, 8.14115518e-1]],
+      [
+        [0.8642748, -0.48992935, -0.11401013],
+        [0.50301996, 0.84178288, 0.19588902],
+        [0.0, -0.22665131, 0.97397597],
+      ],
+      [
+        [6.73012504e-1, -5.54805465e-1, 4.8912684e-1],
+        [7.39631104e-1, 5.04834117e-1, -4.45071168e-1],
+        [2.77555756e-17, 6.61311885e-1, 7.50111052e-1],
+      ],
+      [
+        [7.45476009e-1, -4.99973365e-1, 4.40785838e-1],
+        [6.6653246e-1, 5.59189793e-1, -4.92992145e-1],
+        [-5.55111512e-17, 6.61311885e-1, 7.50111052e-1],
+      ],
+      [
+        [8.09016994e-1, -4.78525095e-1, 3.41328633e-1],
+        [5.87785252e-1, 6.5863329e-1, -4.6979856e-1],
+        [-2.77555756e-17, 5.80702956e-1, 8.14115518e-1],
+      ],
     ],
   },
-  { case: "copick, binning 10", file: "copick.json", format: "copick", options: { order: "xyz", filterValue: null, binning: 10 }, locations: COPICK_BIN10, matrices: [M_1A, M_1B, M_2B, M_2A] },
+  {
+    case: "copick, binning 10",
+    file: "copick.json",
+    format: "copick",
+    options: { order: "xyz", filterValue: null, binning: 10 },
+    locations: COPICK_BIN10,
+    matrices: [M_1A, M_1B, M_2B, M_2A],
+  },
 ];
 
-const INSTANCE_LOCS: Loc[] = [[2, 4, 6], [2, 2, 2], [3, 2, 1], [0, 3, 0], [4, 2, 1], [1.5, 1, 0.5]];
+const INSTANCE_LOCS: Loc[] = [
+  [2, 4, 6],
+  [2, 2, 2],
+  [3, 2, 1],
+  [0, 3, 0],
+  [4, 2, 1],
+  [1.5, 1, 0.5],
+];
 const instanceCases: Case[] = [
   { case: "tardis, binning 2", file: "tardis.csv", format: "tardis", options: { order: "xyz", binning: 2 }, locations: INSTANCE_LOCS, ids: [0, 0, 1, 1, 1, 2] },
   { case: "copick, binning 5", file: "copick_instance.json", format: "copick", options: { order: "xyz", binning: 5 }, locations: INSTANCE_LOCS, ids: [0, 1, 2, 3, 4, 5] },
@@ -168,7 +307,11 @@ describe("Point annotations (test_ingest_point_data)", () => {
 
   it("columns zyx reads the source axes reversed", () => {
     const records = readPointAnnotations("Point", "csv", bytes(POINTS_CSV), { columns: "zyx" }, "points.csv");
-    expect(records.map((r) => r.location)).toEqual([{ x: 3, y: 2, z: 1 }, { x: 2, y: 2, z: 2 }, { x: 0, y: 3, z: 0 }]);
+    expect(records.map((r) => r.location)).toEqual([
+      { x: 3, y: 2, z: 1 },
+      { x: 2, y: 2, z: 2 },
+      { x: 0, y: 3, z: 0 },
+    ]);
   });
 
   it("tsv (allowed by the schema) is an invalid file format for Point, naming shape and format", () => {

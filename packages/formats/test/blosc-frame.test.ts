@@ -81,7 +81,15 @@ function cases(): Case[] {
   out.push({ name: "f32-constant", raw: bytes(new Float32Array(300_001).fill(7.25)), typesize: 4 });
   out.push({ name: "f32-zeros", raw: new Uint8Array(4 * 65536), typesize: 4 });
   out.push({ name: "f32-random", raw: noise(4 * 262_144 + 12, 7), typesize: 4 }); // incompressible → memcpyed
-  out.push({ name: "f32-half-random", raw: (() => { const r = noise(2 * 1048576, 3); r.fill(0, 0, 1048576); return r; })(), typesize: 4 });
+  out.push({
+    name: "f32-half-random",
+    raw: (() => {
+      const r = noise(2 * 1048576, 3);
+      r.fill(0, 0, 1048576);
+      return r;
+    })(),
+    typesize: 4,
+  });
   out.push({ name: "i16-ramp", raw: bytes(Int16Array.from({ length: 500_003 }, (_, i) => (i % 3000) - 1500)), typesize: 2 });
   out.push({ name: "i16-random", raw: noise(2 * 70_000, 11), typesize: 2 });
   out.push({ name: "i8-mask", raw: bytes(Int8Array.from({ length: 1_000_000 }, (_, i) => ((i >> 10) % 3 === 0 ? 1 : 0))), typesize: 1 });
@@ -227,7 +235,10 @@ print(json.dumps(r))`,
     expect(probe.status, probe.stderr).toBe(0);
     for (const [nbytes, typesize, version, versionlz, flags, ts, blocksize] of JSON.parse(probe.stdout) as number[][]) {
       expect(bloscBlocksize(5, typesize as number, nbytes as number)).toBe(blocksize);
-      const frame = await encodeBloscLz4(new Uint8Array(nbytes as number).map((_, i) => i % 7), { ...PORTAL, typesize: typesize as number });
+      const frame = await encodeBloscLz4(
+        new Uint8Array(nbytes as number).map((_, i) => i % 7),
+        { ...PORTAL, typesize: typesize as number },
+      );
       expect([frame[0], frame[1], (frame[2] as number) & ~2, frame[3]]).toEqual([version, versionlz, flags, ts]);
       expect(new DataView(frame.buffer).getInt32(8, true)).toBe(blocksize);
     }
@@ -317,7 +328,12 @@ print(json.dumps(r))`,
     const blocksize = view.getInt32(8, true);
     for (const bstarts of [Int32Array.from(starts), newStarts]) {
       const source = bstarts === newStarts ? reversed : frame;
-      for (const [first, last] of [[0, 0], [1, 2], [3, 3], [0, 3]] as const) {
+      for (const [first, last] of [
+        [0, 0],
+        [1, 2],
+        [3, 3],
+        [0, 3],
+      ] as const) {
         const span = bloscBlockSpan(bstarts, cbytes, first, last);
         const out = new Uint8Array((last - first + 1) * blocksize);
         decodeBloscBlockRange(source.subarray(0, 16), bstarts, source.slice(span.start, span.end), span.start, first, last, out);
@@ -336,8 +352,19 @@ print(json.dumps(r))`,
       new Uint8Array(65536 * 3 + 1), // long match, length > 255 * n
       new TextEncoder().encode("abcd".repeat(1000) + "x".repeat(300) + "tail"),
       noise(100_000, 4), // incompressible: long literal runs
-      (() => { const r = noise(200_000, 8); for (let i = 0; i < r.length; i += 97) r.fill(i & 255, i, i + 40); return r; })(), // mixed, offsets near 64 KiB
-      (() => { const r = new Uint8Array(150_000); const n = noise(70_000, 6); r.set(n, 0); r.set(n, 70_000); r.set(n.subarray(0, 10_000), 140_000); return r; })(), // repeats at distance 70 000 > 65535
+      (() => {
+        const r = noise(200_000, 8);
+        for (let i = 0; i < r.length; i += 97) r.fill(i & 255, i, i + 40);
+        return r;
+      })(), // mixed, offsets near 64 KiB
+      (() => {
+        const r = new Uint8Array(150_000);
+        const n = noise(70_000, 6);
+        r.set(n, 0);
+        r.set(n, 70_000);
+        r.set(n.subarray(0, 10_000), 140_000);
+        return r;
+      })(), // repeats at distance 70 000 > 65535
     ];
     for (let k = 0; k < 20; k++) inputs.push(Uint8Array.from(noise(5000 + k * 777, 100 + k), (v) => v & (k % 2 ? 3 : 15))); // low entropy
     const table = new Int32Array(4096);
@@ -364,11 +391,7 @@ print(json.dumps(r))`,
         names.push(name);
       }
     }
-    const run = spawnSync(
-      PYTHON,
-      ["-c", LZ4_DECODE_PY, dir, ...names],
-      { encoding: "utf8" },
-    );
+    const run = spawnSync(PYTHON, ["-c", LZ4_DECODE_PY, dir, ...names], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim().split("\n")).toEqual(names.map((n) => `${n} True`));
   });

@@ -30,7 +30,10 @@ describe("parseCsv: fields like csv.reader", () => {
     expect(fields('"say ""hi""",x')).toEqual([['say "hi"', "x"]]);
     expect(fields('""""')).toEqual([['"']]);
     expect(fields('"",""')).toEqual([["", ""]]);
-    expect(fields('"line1\nline2",z\nnext,row\n')).toEqual([["line1\nline2", "z"], ["next", "row"]]);
+    expect(fields('"line1\nline2",z\nnext,row\n')).toEqual([
+      ["line1\nline2", "z"],
+      ["next", "row"],
+    ]);
   });
 
   it("numbers rows after a multi-line quoted field by the line they start on", () => {
@@ -71,7 +74,11 @@ describe("parseCsv: fields like csv.reader", () => {
   });
 
   it("keeps empty fields, including trailing ones and a row of only a delimiter", () => {
-    expect(fields("a,\n,b\n,\n")).toEqual([["a", ""], ["", "b"], ["", ""]]);
+    expect(fields("a,\n,b\n,\n")).toEqual([
+      ["a", ""],
+      ["", "b"],
+      ["", ""],
+    ]);
     expect(fields(",")).toEqual([["", ""]]);
     expect(fields('""')).toEqual([[""]]);
   });
@@ -165,23 +172,10 @@ describe("parseCsvRecords: records like csv.DictReader", () => {
 
 describe("agreement with CPython's csv module", () => {
   // Inputs where the hand-rolled state machine is most likely to drift from csv.reader.
-  const tricky = [
-    'a,"b,c",d\n',
-    '"x""y""",z\r\n1,2\r\n',
-    '"multi\nline\r\nfield",tail\nnext\n',
-    "a\rb\r\nc\n\n,\n",
-    ' "a",b"c,"d"e\n',
-    '"",x,""\n"""",\n',
-    "lonely",
-    "\n\nx\n\n",
-  ];
+  const tricky = ['a,"b,c",d\n', '"x""y""",z\r\n1,2\r\n', '"multi\nline\r\nfield",tail\nnext\n', "a\rb\r\nc\n\n,\n", ' "a",b"c,"d"e\n', '"",x,""\n"""",\n', "lonely", "\n\nx\n\n"];
 
   it("csv.reader and parseCsv give the same rows", () => {
-    const script = [
-      "import csv, io, json, sys",
-      "cases = json.load(sys.stdin)",
-      "print(json.dumps([list(csv.reader(io.StringIO(c, newline=''))) for c in cases]))",
-    ].join("\n");
+    const script = ["import csv, io, json, sys", "cases = json.load(sys.stdin)", "print(json.dumps([list(csv.reader(io.StringIO(c, newline=''))) for c in cases]))"].join("\n");
     const py = spawnSync("python3", ["-c", script], { input: JSON.stringify(tricky), encoding: "utf8" });
     // No python3 (or a broken one) is a failure here, not a skip.
     expect(py.error, "python3 must be installed to run this comparison").toBeUndefined();
@@ -195,7 +189,7 @@ describe("agreement with CPython's csv module", () => {
   });
 
   it("csv.DictReader and parseCsvRecords agree on the columns both define", () => {
-    const input = "a,b,c\n1,2,3\n\n4,5\n\"6\n7\",8,9\n";
+    const input = 'a,b,c\n1,2,3\n\n4,5\n"6\n7",8,9\n';
     const script = [
       "import csv, io, json, sys",
       "rows = list(csv.DictReader(io.StringIO(sys.stdin.read(), newline='')))",

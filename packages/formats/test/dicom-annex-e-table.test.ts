@@ -23,10 +23,12 @@ describe("PS3.15 Table E.1-1 (generated)", () => {
     const dist: Record<string, number> = {};
     for (const r of ANNEX_E_ROWS) dist[r.basic] = (dist[r.basic] ?? 0) + 1;
     expect(dist).toEqual({ X: 287, D: 45, U: 50, Z: 37, "X/D": 18, "X/Z": 10, "X/Z/D": 7, "Z/D": 4, "X/Z/U*": 2 });
-    expect(ANNEX_E_ROWS.filter((r) => r.kind === "wildcard").map((r) => r.tag).sort()).toEqual(["50XXXXXX", "60XX3000", "60XX4000"]);
-    expect(ANNEX_E_ROWS.filter((r) => r.kind === "private")).toEqual([
-      { tag: "GGGGEEEE", kind: "private", name: "Private attributes", basic: "X", retainSafePrivate: "C" },
-    ]);
+    expect(
+      ANNEX_E_ROWS.filter((r) => r.kind === "wildcard")
+        .map((r) => r.tag)
+        .sort(),
+    ).toEqual(["50XXXXXX", "60XX3000", "60XX4000"]);
+    expect(ANNEX_E_ROWS.filter((r) => r.kind === "private")).toEqual([{ tag: "GGGGEEEE", kind: "private", name: "Private attributes", basic: "X", retainSafePrivate: "C" }]);
     const opt = (k: string) => ANNEX_E_ROWS.filter((r) => (r as unknown as Record<string, unknown>)[k] !== undefined).length;
     expect([opt("retainUIDs"), opt("retainDeviceIdentity"), opt("retainInstitutionIdentity"), opt("retainPatientCharacteristics")]).toEqual([54, 36, 9, 12]);
     expect([opt("retainLongitudinalFullDates"), opt("retainLongitudinalModifiedDates"), opt("cleanDescriptors")]).toEqual([56, 56, 106]);

@@ -21,7 +21,7 @@ import {
   vrOf,
   type DeidentifyFileOptions,
 } from "../src/dicom/index.js";
-import { ascii, marker, ORIGINAL_DATE, seedValue } from "../../../test/support/dicom-fixtures.js";
+import { ORIGINAL_DATE, seedValue } from "../../../test/support/dicom-fixtures.js";
 
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
@@ -36,7 +36,6 @@ const sop = (i: number) => `${ROOT}200${i}`;
 const SECRET = "test-secret-not-for-production";
 const MARKER_RE = /PHI[-_][0-9A-Z]+[-_]7Q/g;
 const PIXELS = 512 * 512 * 2; // 512 KiB single-frame 16-bit
-
 
 interface Seeded {
   tag: string;
@@ -207,7 +206,8 @@ describe("deidentifyFile on a 3-file synthetic series", () => {
       const ctx = `${tag} ${vr} ${action}`;
       if (action === "remove") expect(el, ctx).toBeUndefined();
       else if (action === "empty" && tag !== "00100020" && tag !== "00080050") expect(el && isEmpty(el), ctx).toBe(true);
-      else if (action === "dummy" && vr === "SQ") expect(el, ctx).toBeDefined(); // one empty item; dcmjs reads it back as []
+      else if (action === "dummy" && vr === "SQ")
+        expect(el, ctx).toBeDefined(); // one empty item; dcmjs reads it back as []
       else if (action === "dummy") {
         expect(el?.Value?.length, ctx).toBeGreaterThan(0);
         const show = (vals: unknown[] | undefined) => JSON.stringify((vals ?? []).map((v) => (v instanceof ArrayBuffer ? Buffer.from(v).toString("latin1") : v)));
@@ -324,7 +324,10 @@ describe("deidentifyFile on a 3-file synthetic series", () => {
     const noPriv = read(outs[0]!.bytes).dict;
     expect(Object.keys(noPriv).filter((t) => parseInt(t.slice(0, 4), 16) % 2 === 1)).toEqual([]);
 
-    const custom = deidentifyFile(inputs[0]!.bytes, opts({ customRules: { "(0008,1030)": "replace:RESEARCH STUDY", "00181000": "hash", "00200011": "remove", "00104000": "empty" } }));
+    const custom = deidentifyFile(
+      inputs[0]!.bytes,
+      opts({ customRules: { "(0008,1030)": "replace:RESEARCH STUDY", "00181000": "hash", "00200011": "remove", "00104000": "empty" } }),
+    );
     const c = read(custom.bytes).dict;
     expect(first(c, "00081030")).toBe("RESEARCH STUDY");
     expect(String(first(c, "00181000"))).toMatch(/^[0-9A-F]{16}$/);

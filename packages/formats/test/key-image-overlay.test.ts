@@ -18,13 +18,14 @@ function volume(shape: { z: number; y: number; x: number }, at: (z: number, y: n
   } as unknown as SlabSource;
 }
 
-const px = (r: { data: Uint8Array; width: number; channels: number }, x: number, y: number) => Array.from(r.data.subarray((y * r.width + x) * r.channels, (y * r.width + x) * r.channels + 3));
+const px = (r: { data: Uint8Array; width: number; channels: number }, x: number, y: number) =>
+  Array.from(r.data.subarray((y * r.width + x) * r.channels, (y * r.width + x) * r.channels + 3));
 
 describe("key image overlays", () => {
   it("a mask is blended at alpha 0.1 where its slab projection is set, only there", async () => {
     const img = makeRaster(8, 6, 3, new Uint8Array(8 * 6 * 3).fill(100));
     // set only inside the slab [2, 4) at x = 1; a voxel outside the slab (z = 5) must not show
-    const src = volume({ z: 6, y: 6, x: 8 }, (z, y, x) => ((z === 2 || z === 3) && x === 1 ? 1 : z === 5 && x === 6 ? 1 : 0));
+    const src = volume({ z: 6, y: 6, x: 8 }, (z, _y, x) => ((z === 2 || z === 3) && x === 1 ? 1 : z === 5 && x === 6 ? 1 : 0));
     const mask = await maskProjection(src, [2, 4]);
     expect(Array.from(mask).reduce((a, b) => a + b, 0)).toBe(6);
     const out = drawAnnotationOverlays(img, [2, 4], [{ color: [255, 0, 0], mask }], []);
@@ -36,7 +37,21 @@ describe("key image overlays", () => {
   it("points: a disc in the layer colour with a white edge, alpha 0.8, radius sqrt(width/10)·100/72/2; outside the z window not drawn", () => {
     const w = 1000;
     const img = makeRaster(w, 60, 1, new Uint8Array(w * 60)); // grey input becomes RGB
-    const out = drawAnnotationOverlays(img, [10, 50], [], [{ color: rgbOfHex("#00ff00"), points: [{ x: 100, y: 30, z: 50 }, { x: 300, y: 30, z: 51 }, { x: 500, y: 30, z: 9.5 }] }]);
+    const out = drawAnnotationOverlays(
+      img,
+      [10, 50],
+      [],
+      [
+        {
+          color: rgbOfHex("#00ff00"),
+          points: [
+            { x: 100, y: 30, z: 50 },
+            { x: 300, y: 30, z: 51 },
+            { x: 500, y: 30, z: 9.5 },
+          ],
+        },
+      ],
+    );
     expect(out.channels).toBe(3);
     const radius = (Math.sqrt(100) * 100) / 72 / 2; // 6.94 px
     const edge = (1 * 100) / 72 / 2; // half of a 1 pt edge
@@ -50,10 +65,15 @@ describe("key image overlays", () => {
 
   it("higher z is drawn on top; the overlay hook refuses a mask of another size", async () => {
     const img = makeRaster(200, 40, 3);
-    const out = drawAnnotationOverlays(img, [0, 40], [], [
-      { color: [255, 0, 0], points: [{ x: 50, y: 20, z: 30 }] },
-      { color: [0, 0, 255], points: [{ x: 50, y: 20, z: 10 }] },
-    ]);
+    const out = drawAnnotationOverlays(
+      img,
+      [0, 40],
+      [],
+      [
+        { color: [255, 0, 0], points: [{ x: 50, y: 20, z: 30 }] },
+        { color: [0, 0, 255], points: [{ x: 50, y: 20, z: 10 }] },
+      ],
+    );
     expect(px(out, 50, 20)[0]).toBeGreaterThan(px(out, 50, 20)[2]!); // red (z 30) over blue (z 10)
     const hook = annotationOverlay([{ color: [1, 2, 3], source: volume({ z: 4, y: 4, x: 4 }, () => 1) }], []);
     await expect(hook(img, { zRange: [0, 4], width: 200, height: 40, clip: { low: 0, high: 1 } as never })).rejects.toThrow(/mask is 4x4, the tomogram 200x40/);

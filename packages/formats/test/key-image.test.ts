@@ -89,7 +89,11 @@ function readPng(bytes: Uint8Array): { width: number; height: number; bitDepth: 
   expect(b.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
   const chunks: string[] = [];
   const idat: Buffer[] = [];
-  let width = 0, height = 0, bitDepth = 0, colourType = -1, interlace = -1;
+  let width = 0,
+    height = 0,
+    bitDepth = 0,
+    colourType = -1,
+    interlace = -1;
   for (let o = 8; o < b.length; ) {
     const len = b.readUInt32BE(o);
     const type = b.toString("latin1", o + 4, o + 8);
@@ -125,7 +129,9 @@ function readPng(bytes: Uint8Array): { width: number; height: number; bitDepth: 
       else if (filter === 3) pred = (a + up) >> 1;
       else if (filter === 4) {
         const p = a + up - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - up),
+          pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? up : c;
       }
       pixels[y * stride + i] = (x + pred) & 0xff;
@@ -151,11 +157,13 @@ afterAll(async () => {
 async function pillow(pngs: Uint8Array[]): Promise<{ mode: string; size: [number, number]; sha256: string }[]> {
   const dir = await mkdtemp(join(tmpdir(), "ingestkit-keyimage-"));
   dirs.push(dir);
-  const paths = await Promise.all(pngs.map(async (p, i) => {
-    const path = join(dir, `${i}.png`);
-    await writeFile(path, p);
-    return path;
-  }));
+  const paths = await Promise.all(
+    pngs.map(async (p, i) => {
+      const path = join(dir, `${i}.png`);
+      await writeFile(path, p);
+      return path;
+    }),
+  );
   const r = spawnSync("/usr/bin/python3", ["-c", PIL_PY, ...paths], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`Pillow failed (install python3-pil): ${r.stderr || r.error}`);
   return JSON.parse(r.stdout);
@@ -233,7 +241,11 @@ describe("centralProjection", () => {
 
   it("sums in float32 like numpy (1e8 + 40 × 1 stays 1e8)", async () => {
     const s = { z: 41, y: 1, x: 2 };
-    const src = memorySource(volume(s, (z, _y, x) => (z === 0 && x === 0 ? 1e8 : 1)), "float32", s);
+    const src = memorySource(
+      volume(s, (z, _y, x) => (z === 0 && x === 0 ? 1e8 : 1)),
+      "float32",
+      s,
+    );
     const p = await centralProjection(src);
     expect(p.data[0]).toBe(1e8); // 1e8 + 1 rounds back to 1e8 in float32, 39 times
     expect(p.data[1]).toBe(40);
@@ -293,7 +305,12 @@ describe("crop geometry (process_key_image)", () => {
   });
 
   it("crops pixels from the right place", () => {
-    const img = makeRaster(6, 5, 1, Uint8Array.from({ length: 30 }, (_, i) => i));
+    const img = makeRaster(
+      6,
+      5,
+      1,
+      Uint8Array.from({ length: 30 }, (_, i) => i),
+    );
     const c = cropAspect(img); // factor 1: 4 × 3 at (1, 1)
     expect([c.width, c.height]).toEqual([4, 3]);
     expect(Array.from(c.data)).toEqual([7, 8, 9, 10, 13, 14, 15, 16, 19, 20, 21, 22]);
@@ -371,7 +388,14 @@ describe("renderKeyImages", () => {
     expect([snap.width, snap.height]).toEqual([512, 384]);
     // rotated = np.rot90(original) is 683 × 512; crop 512 × 384 at left 85, top 64;
     // rotated[i][j] = original[j][511 - i]  =>  snapshot[row][col] = original[85 + col][511 - (64 + row)]
-    for (const [row, col] of [[0, 0], [0, 511], [383, 0], [383, 511], [200, 300], [17, 401]] as const) {
+    for (const [row, col] of [
+      [0, 0],
+      [0, 511],
+      [383, 0],
+      [383, 511],
+      [200, 300],
+      [17, 401],
+    ] as const) {
       expect(snap.pixels[row * 512 + col], `${row},${col}`).toBe(original.pixels[(85 + col) * 512 + (511 - (64 + row))]);
     }
     let same = 0;
@@ -393,7 +417,14 @@ describe("renderKeyImages", () => {
 
   it("resized images keep orientation: a left-to-right ramp stays a left-to-right ramp", async () => {
     const s = { z: 5, y: 90, x: 120 };
-    const r = await renderKeyImages(memorySource(volume(s, (_z, _y, x) => x), "float32", s), { channels: 1 });
+    const r = await renderKeyImages(
+      memorySource(
+        volume(s, (_z, _y, x) => x),
+        "float32",
+        s,
+      ),
+      { channels: 1 },
+    );
     for (const kind of ["thumbnail", "snapshot", "expanded"] as const) {
       const png = readPng(r[kind]);
       const mid = png.pixels.subarray((png.height >> 1) * png.width, ((png.height >> 1) + 1) * png.width);
@@ -452,16 +483,16 @@ describe("renderKeyImages", () => {
     expect(seen).toEqual({ zRange: [0, 4], width: 40, channels: 3 });
     const png = readPng(r.original);
     expect(Array.from(png.pixels.subarray((15 * 40 + 20) * 3, (15 * 40 + 20) * 3 + 3))).toEqual([255, 0, 0]);
-    await expect(
-      renderKeyImages(memorySource(volume(s, noise(5, 9)), "float32", s), { overlay: () => makeRaster(2, 2, 3) }),
-    ).rejects.toThrow(/overlay returned 2x2, expected 40x30/);
+    await expect(renderKeyImages(memorySource(volume(s, noise(5, 9)), "float32", s), { overlay: () => makeRaster(2, 2, 3) })).rejects.toThrow(
+      /overlay returned 2x2, expected 40x30/,
+    );
   });
 });
 
 describe("against the reference's numpy project_slab", () => {
   it("float noise: the original key image matches numpy's sum/clip/scale + astype(uint8)", async () => {
     const s = { z: 61, y: 70, x: 90 };
-    const f = (z: number, y: number, x: number) => Math.fround(Math.sin(z * 12.9898 + y * 78.233 + x * 37.719) * 43758.5453 % 1) * 3 + (x === 5 ? 40 : 0);
+    const f = (z: number, y: number, x: number) => Math.fround((Math.sin(z * 12.9898 + y * 78.233 + x * 37.719) * 43758.5453) % 1) * 3 + (x === 5 ? 40 : 0);
     const data = volume(s, f);
     const r = await renderKeyImages(memorySource(data, "float32", s), { channels: 1 });
     const dir = await mkdtemp(join(tmpdir(), "ingestkit-keyimage-"));

@@ -68,12 +68,30 @@ print(json.dumps(out))
 
 describe("resizeLocalMean and zoomNearest match scikit-image and SciPy", () => {
   const shapes: Array<[VolumeShape, VolumeShape]> = [
-    [{ z: 2, y: 2, x: 2 }, { z: 4, y: 4, x: 4 }],
-    [{ z: 4, y: 4, x: 4 }, { z: 4, y: 4, x: 4 }],
-    [{ z: 5, y: 7, x: 3 }, { z: 3, y: 4, x: 8 }],
-    [{ z: 9, y: 6, x: 11 }, { z: 4, y: 13, x: 5 }],
-    [{ z: 3, y: 1, x: 4 }, { z: 7, y: 2, x: 1 }],
-    [{ z: 16, y: 5, x: 5 }, { z: 6, y: 10, x: 3 }],
+    [
+      { z: 2, y: 2, x: 2 },
+      { z: 4, y: 4, x: 4 },
+    ],
+    [
+      { z: 4, y: 4, x: 4 },
+      { z: 4, y: 4, x: 4 },
+    ],
+    [
+      { z: 5, y: 7, x: 3 },
+      { z: 3, y: 4, x: 8 },
+    ],
+    [
+      { z: 9, y: 6, x: 11 },
+      { z: 4, y: 13, x: 5 },
+    ],
+    [
+      { z: 3, y: 1, x: 4 },
+      { z: 7, y: 2, x: 1 },
+    ],
+    [
+      { z: 16, y: 5, x: 5 },
+      { z: 6, y: 10, x: 3 },
+    ],
   ];
   const cases = shapes.flatMap(([from, to], i) => {
     const r = rng(7 + i);

@@ -59,10 +59,7 @@ describe("parseMdoc", () => {
       DataMode: "1",
     });
     // Titles keep inner spacing and '=' signs; surrounding blanks are trimmed.
-    expect(mdoc.titles).toEqual([
-      "SerialEM: Digitized on EMBL Krios                    13-Jan-22  10:54:26",
-      "Tilt axis angle = 85.3, binning = 1  spot = 9  camera = 0",
-    ]);
+    expect(mdoc.titles).toEqual(["SerialEM: Digitized on EMBL Krios                    13-Jan-22  10:54:26", "Tilt axis angle = 85.3, binning = 1  spot = 9  camera = 0"]);
     expect(mdoc.sections.map((s) => [s.kind, s.index, s.line])).toEqual([
       ["ZValue", 0, 11],
       ["ZValue", 1, 20],

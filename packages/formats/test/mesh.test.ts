@@ -9,17 +9,7 @@ import { join } from "node:path";
 import { Document, NodeIO } from "@gltf-transform/core";
 import validator from "gltf-validator";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  MeshError,
-  convertMeshToGlb,
-  listHffSegmentNames,
-  readGlb,
-  readMesh,
-  readObj,
-  readStl,
-  readVtk,
-  writeGlb,
-} from "../src/mesh/index.js";
+import { MeshError, convertMeshToGlb, listHffSegmentNames, readGlb, readMesh, readObj, readStl, readVtk, writeGlb } from "../src/mesh/index.js";
 
 const PYTHON = "/usr/bin/python3";
 const work = mkdtempSync(join(tmpdir(), "ingestkit-mesh-"));
@@ -29,7 +19,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 // The shape: an irregular octagonal prism (two octagons + eight quads), coordinates multiples of
 // 0.25 so that every format (decimal text, float32, float64) holds them exactly.
 const OCTAGON: [number, number][] = [
-  [1, 0.5], [0.5, 1], [-0.5, 1], [-1, 0.5], [-1, -0.5], [-0.5, -1], [0.5, -1], [1, -0.5],
+  [1, 0.5],
+  [0.5, 1],
+  [-0.5, 1],
+  [-1, 0.5],
+  [-1, -0.5],
+  [-0.5, -1],
+  [0.5, -1],
+  [1, -0.5],
 ];
 const Z0 = 0.25;
 const Z1 = 1.75;
@@ -155,7 +152,10 @@ function binaryVtk(version: "4.2" | "5.1"): Uint8Array {
   } else {
     const size = SHAPE.polygons.reduce((s, p) => s + p.length + 1, 0);
     text(`\nPOLYGONS ${SHAPE.polygons.length} ${size}\n`);
-    be(SHAPE.polygons.flatMap((p) => [p.length, ...p]), "i32");
+    be(
+      SHAPE.polygons.flatMap((p) => [p.length, ...p]),
+      "i32",
+    );
   }
   text("\n");
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -180,7 +180,10 @@ async function transformedGlb(): Promise<Uint8Array> {
   const indices = doc.createAccessor().setType("SCALAR").setArray(new Uint16Array(SHAPE.triangles.flat())).setBuffer(buffer);
   const mesh = doc.createMesh("prism").addPrimitive(doc.createPrimitive().setAttribute("POSITION", position).setIndices(indices));
   const child = doc.createNode("child").setMesh(mesh).setScale([2, 2, 2]);
-  const parent = doc.createNode("parent").setTranslation(t as [number, number, number]).addChild(child);
+  const parent = doc
+    .createNode("parent")
+    .setTranslation(t as [number, number, number])
+    .addChild(child);
   doc.createScene().addChild(parent);
   return new NodeIO().writeBinary(doc);
 }
@@ -234,12 +237,15 @@ const enc = (s: string) => new TextEncoder().encode(s);
 /** Reads a GLB with glTF Transform (independent reader): flattened positions and indices. */
 async function independentRead(glb: Uint8Array) {
   const doc = await new NodeIO().readBinary(glb);
-  const prims = doc.getRoot().listMeshes().flatMap((m) => m.listPrimitives());
+  const prims = doc
+    .getRoot()
+    .listMeshes()
+    .flatMap((m) => m.listPrimitives());
   expect(prims).toHaveLength(1);
   return {
     doc,
-    positions: Array.from(prims[0]!.getAttribute("POSITION")!.getArray()!),
-    indices: Array.from(prims[0]!.getIndices()!.getArray()!),
+    positions: Array.from<number>(prims[0]!.getAttribute("POSITION")!.getArray()!),
+    indices: Array.from<number>(prims[0]!.getIndices()!.getArray()!),
   };
 }
 
@@ -257,7 +263,15 @@ function topology(indices: number[], vertexCount: number) {
       directed.set(key, (directed.get(key) ?? 0) + 1);
     }
   }
-  const undirected = new Set([...directed.keys()].map((k) => k.split(">").map(Number).sort((a, b) => a - b).join("-")));
+  const undirected = new Set(
+    [...directed.keys()].map((k) =>
+      k
+        .split(">")
+        .map(Number)
+        .sort((a, b) => a - b)
+        .join("-"),
+    ),
+  );
   const closed = [...directed.entries()].every(([k, n]) => n === 1 && directed.get(k.split(">").reverse().join(">")) === 1);
   return { euler: vertexCount - undirected.size + indices.length / 3, closed };
 }
@@ -293,9 +307,7 @@ describe("mesh formats -> GLB", () => {
       ["prism.glb", "glb", await transformedGlb()],
       ["prism.hff", "hff", hff],
     ];
-    const outputs = await Promise.all(
-      inputs.map(([name, format, bytes]) => convertMeshToGlb(format, bytes, name, { scaleFactor: SCALE, meshName: "special_name" })),
-    );
+    const outputs = await Promise.all(inputs.map(([name, format, bytes]) => convertMeshToGlb(format, bytes, name, { scaleFactor: SCALE, meshName: "special_name" })));
     const reference = Buffer.from(outputs[0]!);
     outputs.forEach((out, i) => expect(Buffer.from(out).equals(reference), inputs[i]![0]).toBe(true));
 
@@ -311,7 +323,12 @@ describe("mesh formats -> GLB", () => {
     expect(signedVolume(positions, indices)).toBeCloseTo(3.5 * 1.5 * SCALE ** 3, 9); // octagon area 3.5, height 1.5
     // trimesh's scene layout: scene 0 -> node "world" -> node with mesh 0
     const root = doc.getRoot();
-    expect(root.listScenes()[0]!.listChildren().map((n) => n.getName())).toEqual(["world"]);
+    expect(
+      root
+        .listScenes()[0]!
+        .listChildren()
+        .map((n) => n.getName()),
+    ).toEqual(["world"]);
     expect(root.listScenes()[0]!.listChildren()[0]!.listChildren()[0]!.getMesh()).toBe(root.listMeshes()[0]);
   });
 
@@ -324,17 +341,19 @@ describe("mesh formats -> GLB", () => {
     const jsonText = new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)).trimEnd();
     const tree = JSON.parse(jsonText);
     expect(Object.keys(tree)).toEqual(["scene", "scenes", "asset", "accessors", "meshes", "nodes", "buffers", "bufferViews"]);
-    expect(tree.nodes).toEqual([{ name: "world", children: [1] }, { name: "geometry_0", mesh: 0 }]);
+    expect(tree.nodes).toEqual([
+      { name: "world", children: [1] },
+      { name: "geometry_0", mesh: 0 },
+    ]);
     expect(tree.meshes[0].primitives).toEqual([{ attributes: { POSITION: 1 }, indices: 0, mode: 4 }]);
     expect(tree.accessors[0]).toEqual({ componentType: 5125, type: "SCALAR", bufferView: 0, count: 84, max: [15], min: [0] });
     expect(tree.accessors[1]).toMatchObject({ componentType: 5126, type: "VEC3", byteOffset: 0, bufferView: 1, count: 16 });
     // min/max are the float32 values, written as Python's json writes them (checked with python)
     const min = SHAPE.vertices.reduce((m, p) => m.map((c, k) => Math.min(c, Math.fround(p[k]! * 0.1))), [Infinity, Infinity, Infinity]);
     expect(tree.accessors[1].min).toEqual(min);
-    const pyMin = python(
-      "import json, numpy as np, sys\nprint(json.dumps(np.array(json.loads(sys.argv[1]), dtype=np.float32).tolist(), separators=(',', ':')))",
-      [JSON.stringify(min)],
-    ).trim();
+    const pyMin = python("import json, numpy as np, sys\nprint(json.dumps(np.array(json.loads(sys.argv[1]), dtype=np.float32).tolist(), separators=(',', ':')))", [
+      JSON.stringify(min),
+    ]).trim();
     expect(jsonText).toContain(`"min":${pyMin}`);
     // deterministic
     expect(Buffer.from(writeGlb(readObj(enc(objText()), "prism.obj"), 0.1)).equals(Buffer.from(glb))).toBe(true);
@@ -377,8 +396,19 @@ describe("what trimesh's loading does to the geometry", () => {
 
   it("VTK triangle strips are unrolled with alternating winding; VERTICES and LINES are dropped", () => {
     const text = [
-      "# vtk DataFile Version 3.0", "strip", "ASCII", "DATASET POLYDATA", "POINTS 5 double",
-      "0 0 0 1 0 0 0 1 0 1 1 0 2 1 0", "VERTICES 1 2", "1 4", "LINES 1 3", "2 0 4", "TRIANGLE_STRIPS 1 6", "5 0 1 2 3 4", "",
+      "# vtk DataFile Version 3.0",
+      "strip",
+      "ASCII",
+      "DATASET POLYDATA",
+      "POINTS 5 double",
+      "0 0 0 1 0 0 0 1 0 1 1 0 2 1 0",
+      "VERTICES 1 2",
+      "1 4",
+      "LINES 1 3",
+      "2 0 4",
+      "TRIANGLE_STRIPS 1 6",
+      "5 0 1 2 3 4",
+      "",
     ].join("\n");
     const mesh = readVtk(enc(text), "s.vtk");
     expect(Array.from(mesh.faces)).toEqual([0, 1, 2, 2, 1, 3, 2, 3, 4]);
@@ -389,7 +419,11 @@ describe("what trimesh's loading does to the geometry", () => {
     const buffer = doc.createBuffer();
     const pos = new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 5, 5, 5]);
     const position = doc.createAccessor().setType("VEC3").setArray(pos).setBuffer(buffer);
-    const indices = doc.createAccessor().setType("SCALAR").setArray(new Uint32Array([0, 1, 2, 3, 2, 1])).setBuffer(buffer);
+    const indices = doc
+      .createAccessor()
+      .setType("SCALAR")
+      .setArray(new Uint32Array([0, 1, 2, 3, 2, 1]))
+      .setBuffer(buffer);
     doc.createScene().addChild(doc.createNode().setMesh(doc.createMesh().addPrimitive(doc.createPrimitive().setAttribute("POSITION", position).setIndices(indices))));
     const mesh = readGlb(await new NodeIO().writeBinary(doc), "d.glb");
     expect(Array.from(mesh.vertices)).toEqual(Array.from(pos));
@@ -430,23 +464,50 @@ describe("what trimesh's loading does to the geometry", () => {
 });
 
 describe("EMDB-SFF (.hff)", () => {
-  const tetra = { vertices: [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], triangles: [[0, 1, 2], [0, 3, 1], [0, 2, 3], [1, 3, 2]] }; // vertices in first-use order
+  const tetra = {
+    vertices: [
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    triangles: [
+      [0, 1, 2],
+      [0, 3, 1],
+      [0, 2, 3],
+      [1, 3, 2],
+    ],
+  }; // vertices in first-use order
   const shifted = { vertices: tetra.vertices.map(([x, y, z]) => [x! + 4, y!, z!]), triangles: tetra.triangles };
 
   it("the named segment's meshes, each welded, concatenated in key order; other segments ignored", async () => {
-    const hff = writeHff("groups.hff", [
-      { id: 1, name: "decoy", meshes: [{ id: 1, vertices: shifted.vertices, vmode: "float64", triangles: shifted.triangles, tmode: "int64" }] },
-      { id: 2 }, // no biological annotation: skipped
-      {
-        id: 3,
-        name: "membrane",
-        meshes: [
-          // a duplicate corner in mesh 1 is welded (vertex 4 == vertex 0)
-          { id: 1, vertices: [...tetra.vertices, [0, 0, 0]], vmode: "float32", triangles: [[0, 1, 2], [4, 3, 1], [0, 2, 3], [1, 3, 2]], tmode: "int32" },
-          { id: 2, vertices: shifted.vertices, vmode: "float64", triangles: shifted.triangles, tmode: "uint32", endianness: "big" },
-        ],
-      },
-    ].map((s) => ({ meshes: [], ...s })));
+    const hff = writeHff(
+      "groups.hff",
+      [
+        { id: 1, name: "decoy", meshes: [{ id: 1, vertices: shifted.vertices, vmode: "float64", triangles: shifted.triangles, tmode: "int64" }] },
+        { id: 2 }, // no biological annotation: skipped
+        {
+          id: 3,
+          name: "membrane",
+          meshes: [
+            // a duplicate corner in mesh 1 is welded (vertex 4 == vertex 0)
+            {
+              id: 1,
+              vertices: [...tetra.vertices, [0, 0, 0]],
+              vmode: "float32",
+              triangles: [
+                [0, 1, 2],
+                [4, 3, 1],
+                [0, 2, 3],
+                [1, 3, 2],
+              ],
+              tmode: "int32",
+            },
+            { id: 2, vertices: shifted.vertices, vmode: "float64", triangles: shifted.triangles, tmode: "uint32", endianness: "big" },
+          ],
+        },
+      ].map((s) => ({ meshes: [], ...s })),
+    );
     expect(await listHffSegmentNames(hff, "groups.hff")).toEqual(["decoy", "membrane"]);
     const mesh = await readMesh("hff", hff, "groups.hff", { meshName: "membrane" });
     expect(Array.from(mesh.vertices)).toEqual([...tetra.vertices.flat(), ...shifted.vertices.flat()]);
@@ -463,7 +524,9 @@ describe("EMDB-SFF (.hff)", () => {
     await expect(readMesh("hff", hff, "bad.hff", { meshName: "floaty" })).rejects.toThrow(/segment_list\/2\/mesh_list\/1\/triangles\/mode: triangle indices must be integers/);
     await expect(readMesh("hff", hff, "bad.hff")).rejects.toThrow(/bad\.hff: mesh_name: /);
     await expect(readMesh("hff", enc("not hdf5 at all"), "junk.hff", { meshName: "x" })).rejects.toThrow(/^junk\.hff: HDF5 superblock: not an HDF5 file/);
-    await expect(readMesh("hff", hff.subarray(0, hff.length >> 1), "cut.hff", { meshName: "ok" })).rejects.toThrow(/^cut\.hff: HDF5 superblock: superblock says the file has \d+ bytes, it has \d+ \(truncated\)$/);
+    await expect(readMesh("hff", hff.subarray(0, hff.length >> 1), "cut.hff", { meshName: "ok" })).rejects.toThrow(
+      /^cut\.hff: HDF5 superblock: superblock says the file has \d+ bytes, it has \d+ \(truncated\)$/,
+    );
   });
 
   it("truncated base64 payloads are refused", async () => {
@@ -499,7 +562,9 @@ describe("bad input names the file and the line or record", () => {
 
   it("STL", () => {
     const bin = binaryStl();
-    expect(() => readStl(bin.subarray(0, bin.length - 7), "b.stl")).toThrow(/^b\.stl: triangle 28 \(byte 1434\): binary STL header says 28 triangles \(1484 bytes\) but the file has 1477 bytes \(truncated\)$/);
+    expect(() => readStl(bin.subarray(0, bin.length - 7), "b.stl")).toThrow(
+      /^b\.stl: triangle 28 \(byte 1434\): binary STL header says 28 triangles \(1484 bytes\) but the file has 1477 bytes \(truncated\)$/,
+    );
     const text = asciiStl();
     const cut = text.slice(0, text.indexOf("endloop", 500));
     const cutLines = cut.split("\n").length;

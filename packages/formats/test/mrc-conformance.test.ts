@@ -8,16 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  float16BitsToFloat32,
-  float32ToFloat16Bits,
-  MrcReader,
-  writeMrc,
-  writeMrcFromSource,
-  type MrcWritableDType,
-  type MrcWriteOptions,
-  type VoxelArray,
-} from "../src/index.js";
+import { float16BitsToFloat32, float32ToFloat16Bits, MrcReader, writeMrc, writeMrcFromSource, type MrcWritableDType, type MrcWriteOptions, type VoxelArray } from "../src/index.js";
 
 const PYTHON = "/usr/bin/python3";
 const VALIDATE = "/usr/bin/mrcfile-validate";
@@ -117,7 +108,7 @@ with mrcfile.open(path) as m:
 /** Deterministic test volume of the given type (values spread over most of the type's range). */
 function volume(dtype: MrcWritableDType, n: number, seed = 1): VoxelArray {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const f = Array.from({ length: n }, () => rand());
   switch (dtype) {
     case "int8":

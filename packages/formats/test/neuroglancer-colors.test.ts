@@ -16,8 +16,11 @@ for md, shape in json.loads(sys.stdin.read()):
 print(json.dumps(out))`;
 
 const CASES: Array<[Record<string, unknown>, string]> = [
-  [{ annotation_method: "template matching", annotation_object: { id: "GO:0005840", name: "ribosome", description: "80S" }, deposition_id: "10301", ground_truth_status: false }, "Point"],
-  [{ annotation_method: "manual", annotation_object: { id: "GO:0005874", name: "α-tubulin \"MT\"" }, deposition_id: 10301, ground_truth_status: true }, "SegmentationMask"],
+  [
+    { annotation_method: "template matching", annotation_object: { id: "GO:0005840", name: "ribosome", description: "80S" }, deposition_id: "10301", ground_truth_status: false },
+    "Point",
+  ],
+  [{ annotation_method: "manual", annotation_object: { id: "GO:0005874", name: 'α-tubulin "MT"' }, deposition_id: 10301, ground_truth_status: true }, "SegmentationMask"],
   [{ annotation_method: "tab\tand\\slash", annotation_object: { name: "no id" }, deposition_id: "20302" }, "OrientedPoint"],
   [{ annotation_method: "x", annotation_object: {}, ground_truth_status: null }, "InstanceSegmentation"],
 ];

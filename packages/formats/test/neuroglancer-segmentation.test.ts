@@ -95,7 +95,9 @@ async function check(shape: VolumeShape, data: Int8Array | Uint16Array, chunk: n
     names.push(f.path.replace(/^data\//, ""));
   }
   writeFileSync(join(dir, "volume.raw"), data);
-  const r = spawnSync(PY, ["-c", CHECK, dir, data instanceof Int8Array ? "int8" : "<u2", String(shape.z), String(shape.y), String(shape.x), String(chunk), String(block)], { encoding: "utf8" });
+  const r = spawnSync(PY, ["-c", CHECK, dir, data instanceof Int8Array ? "int8" : "<u2", String(shape.z), String(shape.y), String(shape.x), String(chunk), String(block)], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return { py: JSON.parse(r.stdout), names, reads: src.reads };
 }
@@ -104,9 +106,11 @@ describe("neuroglancer precomputed segmentation (compressed_segmentation)", () =
   it("a binary mask over several chunks and partial blocks: upstream's bytes, decodes to the mask", async () => {
     const shape = { z: 21, y: 37, x: 45 };
     const data = new Int8Array(shape.z * shape.y * shape.x);
-    for (let z = 0; z < shape.z; z++) for (let y = 0; y < shape.y; y++) for (let x = 0; x < shape.x; x++) {
-      if ((x - 20) ** 2 + (y - 18) ** 2 + (z - 10) ** 2 < 81) data[(z * shape.y + y) * shape.x + x] = 1;
-    }
+    for (let z = 0; z < shape.z; z++)
+      for (let y = 0; y < shape.y; y++)
+        for (let x = 0; x < shape.x; x++) {
+          if ((x - 20) ** 2 + (y - 18) ** 2 + (z - 10) ** 2 < 81) data[(z * shape.y + y) * shape.x + x] = 1;
+        }
     const { py, names, reads } = await check(shape, data, 16, 8);
     expect(py.decoded).toBe(true);
     expect(py.same).toBe(true);
@@ -121,7 +125,7 @@ describe("neuroglancer precomputed segmentation (compressed_segmentation)", () =
     const data = new Uint16Array(shape.z * shape.y * shape.x);
     for (let i = 0; i < data.length; i++) {
       const x = i % shape.x;
-      data[i] = x < 16 ? (i * 7919) % 300 : x < 32 ? (i * 31) % 200 + 1000 : 0;
+      data[i] = x < 16 ? (i * 7919) % 300 : x < 32 ? ((i * 31) % 200) + 1000 : 0;
     }
     const { py } = await check(shape, data, 32, 16);
     expect(py.decoded).toBe(true);
@@ -134,7 +138,16 @@ describe("neuroglancer precomputed segmentation (compressed_segmentation)", () =
       "@type": "neuroglancer_multiscale_volume",
       data_type: "uint32",
       num_channels: 1,
-      scales: [{ chunk_sizes: [[256, 256, 100]], encoding: "compressed_segmentation", compressed_segmentation_block_size: [64, 64, 64], resolution: [1.348, 1.348, 1.348], key: "data", size: [500, 300, 100] }],
+      scales: [
+        {
+          chunk_sizes: [[256, 256, 100]],
+          encoding: "compressed_segmentation",
+          compressed_segmentation_block_size: [64, 64, 64],
+          resolution: [1.348, 1.348, 1.348],
+          key: "data",
+          size: [500, 300, 100],
+        },
+      ],
       type: "segmentation",
     });
     expect([1, 2, 3, 4, 5, 16, 17, 256, 257, 65536, 65537].map(encodingBits)).toEqual([0, 1, 2, 2, 4, 4, 8, 8, 16, 16, 32]);

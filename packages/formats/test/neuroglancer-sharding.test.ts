@@ -42,7 +42,11 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 describe("sharded by_id (neuroglancer_uint64_sharded_v1)", () => {
   it("every record is found under its id, in many minishards; deterministic bytes", () => {
     const records = new Map<number, Uint8Array>();
-    for (let id = 0; id < 2500; id += id % 7 === 0 ? 3 : 1) records.set(id, Uint8Array.from({ length: 20 + (id % 13) }, (_, k) => (id * 31 + k) & 0xff));
+    for (let id = 0; id < 2500; id += id % 7 === 0 ? 3 : 1)
+      records.set(
+        id,
+        Uint8Array.from({ length: 20 + (id % 13) }, (_, k) => (id * 31 + k) & 0xff),
+      );
     const shard = synthesizeShard(records, byIdShardingSpec(10));
     const back = readShard(shard, 10);
     expect(Object.keys(back).length).toBe(records.size);
@@ -57,7 +61,15 @@ describe("sharded by_id (neuroglancer_uint64_sharded_v1)", () => {
     expect(sharded.map((f) => f.path).sort()).toEqual(["by_id/0.shard", "spatial0/0_0_0"]);
     expect(info.by_id).toEqual({
       key: "by_id",
-      sharding: { "@type": "neuroglancer_uint64_sharded_v1", preshift_bits: 0, hash: "identity", minishard_bits: 10, shard_bits: 0, minishard_index_encoding: "gzip", data_encoding: "gzip" },
+      sharding: {
+        "@type": "neuroglancer_uint64_sharded_v1",
+        preshift_bits: 0,
+        hash: "identity",
+        minishard_bits: 10,
+        shard_bits: 0,
+        minishard_index_encoding: "gzip",
+        data_encoding: "gzip",
+      },
     });
     const back = readShard(sharded.find((f) => f.path === "by_id/0.shard")!.bytes, 10);
     for (const f of files.filter((f) => f.path.startsWith("by_id/"))) expect(back[f.path.slice(6)]).toBe(hex(f.bytes));

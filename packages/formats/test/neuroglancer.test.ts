@@ -87,7 +87,7 @@ describe("colour seeds match Python's md5(json.dumps(hash_input, sort_keys=True)
   // Python but before it in UTF-16), string escapes, floats, booleans, null and empty containers.
   const NESTED = {
     zeta: [1, 2.5, -0.125, 123456.789, 1e-7, 3.5e-5, 0.0001, 1.5e300, -42, true, false, null, [], {}],
-    alpha: { Z: 1, a: 2, "é": 3, "😀": 4, "\uffff": 5, "": 6, "a b": { y: "x\"y\\z\n\t\r\b\f\u0001\u001f\u007f é ☃ 😀" } },
+    alpha: { Z: 1, a: 2, é: 3, "😀": 4, "\uffff": 5, "": 6, "a b": { y: 'x"y\\z\n\t\r\b\f\u0001\u001f\u007f é ☃ 😀' } },
     "10": "ten",
     "9": "nine",
     deposition_id: "10301",
@@ -208,11 +208,19 @@ const f32 = Math.fround;
 
 function rotZ(deg: number): number[][] {
   const t = (deg * Math.PI) / 180;
-  return [[Math.cos(t), -Math.sin(t), 0], [Math.sin(t), Math.cos(t), 0], [0, 0, 1]];
+  return [
+    [Math.cos(t), -Math.sin(t), 0],
+    [Math.sin(t), Math.cos(t), 0],
+    [0, 0, 1],
+  ];
 }
 function rotX(deg: number): number[][] {
   const t = (deg * Math.PI) / 180;
-  return [[1, 0, 0], [0, Math.cos(t), -Math.sin(t)], [0, Math.sin(t), Math.cos(t)]];
+  return [
+    [1, 0, 0],
+    [0, Math.cos(t), -Math.sin(t)],
+    [0, Math.sin(t), Math.cos(t)],
+  ];
 }
 const matmul = (a: number[][], b: number[][]) => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
 
@@ -223,7 +231,15 @@ const POINTS: AnnotationPoint[] = [
   { location: { x: 511.99, y: 3, z: 91.25 } },
   { location: { x: 7, y: 7, z: 7 } },
 ];
-const MATRICES = [rotZ(30), matmul(rotZ(-75), rotX(40)), [[0, 0, 1], [1, 0, 0], [0, 1, 0]]];
+const MATRICES = [
+  rotZ(30),
+  matmul(rotZ(-75), rotX(40)),
+  [
+    [0, 0, 1],
+    [1, 0, 0],
+    [0, 1, 0],
+  ],
+];
 const ORIENTED: AnnotationPoint[] = MATRICES.map((m, i) => ({ location: { x: 5 + i, y: 100 - i * 3.5, z: 2 * i }, xyz_rotation_matrix: m }));
 
 function checkCommon(d: any, points: readonly AnnotationPoint[], resolution: number) {
@@ -262,9 +278,7 @@ function checkCommon(d: any, points: readonly AnnotationPoint[], resolution: num
 describe("encodePrecomputedAnnotations decodes with a reader written from the spec", () => {
   it("points: coordinates, point_index, diameter, rgb colour, name enum (uint8), info", () => {
     const resolution = 13.48e-10;
-    const [d] = decode([
-      { points: POINTS, options: { resolution, objectDiameter: 275, objectName: "α-tubulin", colorOf: () => [12, 200, 255] } },
-    ]);
+    const [d] = decode([{ points: POINTS, options: { resolution, objectDiameter: 275, objectName: "α-tubulin", colorOf: () => [12, 200, 255] } }]);
     checkCommon(d, POINTS, resolution);
     const props = Object.fromEntries(d.info.properties.map((p: any) => [p.id, p]));
     expect(Object.keys(props).sort()).toEqual(["color", "diameter", "name", "point_index"]);
@@ -306,10 +320,17 @@ describe("encodePrecomputedAnnotations decodes with a reader written from the sp
   });
 
   it("oriented point without a 3x3 matrix is an error naming the record", () => {
-    const bad = [ORIENTED[0]!, { location: { x: 1, y: 2, z: 3 }, xyz_rotation_matrix: [[1, 0], [0, 1]] }];
-    expect(() => encodePrecomputedAnnotations(bad, { resolution: 1e-9, isOriented: true, location: "s3://b/o.ndjson" })).toThrow(
-      /s3:\/\/b\/o\.ndjson: record 2: .*3x3/,
-    );
+    const bad = [
+      ORIENTED[0]!,
+      {
+        location: { x: 1, y: 2, z: 3 },
+        xyz_rotation_matrix: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    ];
+    expect(() => encodePrecomputedAnnotations(bad, { resolution: 1e-9, isOriented: true, location: "s3://b/o.ndjson" })).toThrow(/s3:\/\/b\/o\.ndjson: record 2: .*3x3/);
   });
 
   it("instance points with >= 256 names: uint16 name property, per-instance labels and colours", () => {
@@ -340,7 +361,10 @@ describe("encodePrecomputedAnnotations decodes with a reader written from the sp
   });
 
   it("instance ids that do not fit uint8 (few names, large ids) are stored exactly", () => {
-    const cases = [[1, 300], [2, 300, 70000]].map((ids) => {
+    const cases = [
+      [1, 300],
+      [2, 300, 70000],
+    ].map((ids) => {
       const points = ids.map((id, i) => ({ location: { x: i, y: i, z: i }, instance_id: id }));
       return { points, options: { resolution: 1e-9, namesById: new Map(ids.map((id) => [id, `i${id}`])), labelOf: (p: AnnotationPoint) => p.instance_id! } };
     });
@@ -355,12 +379,8 @@ describe("encodePrecomputedAnnotations decodes with a reader written from the sp
 
   it("a name value outside the property's integer type is an error, not a wrapped value", () => {
     const points = [{ location: { x: 1, y: 2, z: 3 } }, { location: { x: 1, y: 2, z: 3 }, instance_id: -1 }];
-    expect(() => encodePrecomputedAnnotations(points, { resolution: 1e-9, labelOf: (p) => p.instance_id ?? 0, location: "x.ndjson" })).toThrow(
-      /x\.ndjson: record 2/,
-    );
-    expect(() => encodePrecomputedAnnotations(points, { resolution: 1e-9, labelOf: (p) => (p.instance_id === undefined ? 0 : NaN) })).toThrow(
-      PrecomputedAnnotationError,
-    );
+    expect(() => encodePrecomputedAnnotations(points, { resolution: 1e-9, labelOf: (p) => p.instance_id ?? 0, location: "x.ndjson" })).toThrow(/x\.ndjson: record 2/);
+    expect(() => encodePrecomputedAnnotations(points, { resolution: 1e-9, labelOf: (p) => (p.instance_id === undefined ? 0 : NaN) })).toThrow(PrecomputedAnnotationError);
   });
 
   it("a non-finite (or float32-overflowing) coordinate is a PrecomputedAnnotationError naming location and record", () => {

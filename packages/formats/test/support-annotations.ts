@@ -5,7 +5,7 @@
  * IMOD models generated with our writer so they encode the same points / slicer angles.
  */
 import { writeImodModel } from "../src/annotations/imod-model.js";
-import { pythonFloatRepr } from "../src/zarr/python-json.js";
+import { pythonFloatRepr } from "../src/python/index.js";
 
 const enc = new TextEncoder();
 export const bytes = (text: string): Uint8Array => enc.encode(text);
@@ -178,12 +178,18 @@ function pyDump(v: J, indent = ""): string {
   if (v instanceof F) return pythonFloatRepr(v.v);
   const inner = `${indent}    `;
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + pyDump(x, inner)).join(",\n")}\n${indent}]`;
-  return `{\n${Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pyDump(x, inner)}`).join(",\n")}\n${indent}}`;
+  return `{\n${Object.entries(v)
+    .map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pyDump(x, inner)}`)
+    .join(",\n")}\n${indent}}`;
 }
 
 const floats = (m: number[][]): F[][] => m.map((row) => row.map((x) => new F(x)));
 const homogeneous = (m: number[][]): F[][] => floats([...m.map((row) => [...row, 0.0]), [0.0, 0.0, 0.0, 1.0]]);
-const I3 = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+const I3 = [
+  [1.0, 0.0, 0.0],
+  [0.0, 1.0, 0.0],
+  [0.0, 0.0, 1.0],
+];
 
 function copickFile(head: { [k: string]: J }, points: Array<{ location: { [k: string]: J }; transformation_: F[][]; instance_id: number }>): string {
   const doc: J = { ...head, points: points.map((p) => ({ ...p, score: new F(1.0) })), trust_orientation: true };
@@ -192,15 +198,44 @@ function copickFile(head: { [k: string]: J }, points: Array<{ location: { [k: st
 
 const fl = (x: number, y: number, z: number) => ({ x: new F(x), y: new F(y), z: new F(z) });
 
-export const COPICK_JSON = copickFile(
-  { pickable_object_name: "ribosome", user_id: "0", session_id: "0", run_name: null, voxel_spacing: null, unit: "angstrom" },
-  [
-    { location: fl(40.0, 20.0, 30.0), transformation_: homogeneous([[-0.0, -0.7071067811865475, 0.7071067811865475], [1.0, -0.0, 0.0], [0.0, 0.7071067811865475, 0.7071067811865475]]), instance_id: 0 },
-    { location: fl(0.0, 50.0, 10.0), transformation_: homogeneous([[0.6123724356957945, 0.6123724356957947, 0.4999999999999998], [-0.3535533905932737, -0.35355339059327356, 0.8660254037844386], [0.7071067811865475, -0.7071067811865475, 0.0]]), instance_id: 0 },
-    { location: fl(30.0, 15.0, 92.0), transformation_: homogeneous([[0.6424020199109172, 0.5950348471655409, 0.48296291314453405], [-0.7244443697168013, 0.6770771969714244, 0.12940952255126045], [-0.24999999999999983, -0.4330127018922193, 0.8660254037844386]]), instance_id: 0 },
-    { location: fl(30.0, 10.0, 50.0), transformation_: homogeneous([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), instance_id: 0 },
-  ],
-);
+export const COPICK_JSON = copickFile({ pickable_object_name: "ribosome", user_id: "0", session_id: "0", run_name: null, voxel_spacing: null, unit: "angstrom" }, [
+  {
+    location: fl(40.0, 20.0, 30.0),
+    transformation_: homogeneous([
+      [-0.0, -0.7071067811865475, 0.7071067811865475],
+      [1.0, -0.0, 0.0],
+      [0.0, 0.7071067811865475, 0.7071067811865475],
+    ]),
+    instance_id: 0,
+  },
+  {
+    location: fl(0.0, 50.0, 10.0),
+    transformation_: homogeneous([
+      [0.6123724356957945, 0.6123724356957947, 0.4999999999999998],
+      [-0.3535533905932737, -0.35355339059327356, 0.8660254037844386],
+      [0.7071067811865475, -0.7071067811865475, 0.0],
+    ]),
+    instance_id: 0,
+  },
+  {
+    location: fl(30.0, 15.0, 92.0),
+    transformation_: homogeneous([
+      [0.6424020199109172, 0.5950348471655409, 0.48296291314453405],
+      [-0.7244443697168013, 0.6770771969714244, 0.12940952255126045],
+      [-0.24999999999999983, -0.4330127018922193, 0.8660254037844386],
+    ]),
+    instance_id: 0,
+  },
+  {
+    location: fl(30.0, 10.0, 50.0),
+    transformation_: homogeneous([
+      [0.0, 0.0, -1.0],
+      [0.0, 1.0, 0.0],
+      [1.0, 0.0, 0.0],
+    ]),
+    instance_id: 0,
+  },
+]);
 
 // Upstream's stored copick_instance.json has instance_id 0 on every point while its test expects
 // ids 0..5 (the file and the test disagree in the versions we could read); we give the points
@@ -222,7 +257,20 @@ export const COPICK_INSTANCE_JSON = copickFile(
 export const POINTS_MOD = writeImodModel({
   name: "points",
   max: [10, 10, 10],
-  objects: [{ name: "points", contours: [{ points: [[1, 2, 3], [2, 2, 2], [0, 3, 0]] }] }],
+  objects: [
+    {
+      name: "points",
+      contours: [
+        {
+          points: [
+            [1, 2, 3],
+            [2, 2, 2],
+            [0, 3, 0],
+          ],
+        },
+      ],
+    },
+  ],
 });
 
 /**

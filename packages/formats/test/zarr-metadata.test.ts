@@ -79,9 +79,18 @@ describe("downsampleSlab halving kernels (2×2×2, 1×2×2) against a plain bloc
   it("gives the same bits for odd and even shapes, both methods", () => {
     let seed = 12345;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2e3 - 1e3;
-    for (const shape of [{ z: 1, y: 1, x: 1 }, { z: 3, y: 5, x: 7 }, { z: 4, y: 6, x: 8 }, { z: 5, y: 2, x: 9 }, { z: 2, y: 7, x: 2 }]) {
+    for (const shape of [
+      { z: 1, y: 1, x: 1 },
+      { z: 3, y: 5, x: 7 },
+      { z: 4, y: 6, x: 8 },
+      { z: 5, y: 2, x: 9 },
+      { z: 2, y: 7, x: 2 },
+    ]) {
       const src = Float32Array.from({ length: shape.z * shape.y * shape.x }, () => Math.fround(rnd()) * (rnd() > 900 ? 1e30 : 1));
-      for (const f of [{ z: 2, y: 2, x: 2 }, { z: 1, y: 2, x: 2 }]) {
+      for (const f of [
+        { z: 2, y: 2, x: 2 },
+        { z: 1, y: 2, x: 2 },
+      ]) {
         for (const method of ["mean", "any"] as const) {
           const expected = plain(src, shape, f, method);
           const out = new Float32Array(expected.length);

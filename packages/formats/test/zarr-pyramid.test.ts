@@ -96,14 +96,29 @@ describe("writeOmeZarrPyramid — reference acceptance cases", () => {
   it("4×4×4 tomogram at 14.08 Å (reference 6.3 item 1): 3 levels 4³/2³/1³, scales 14.08/28.16/56.32", async () => {
     const data = new Float32Array(64);
     for (let i = 0; i < 64; i++) data[i] = 1 + (i % 4); // values 1–4 like input_mrc.mrc
-    const { summary, root, result } = await writeAndCheck(data, "float32", { z: 4, y: 4, x: 4 }, 14.08, {}, {
-      factors: [2, 2, 2],
-      method: "mean",
-      outDtype: "float32",
-    });
-    expect(summary.levels.map((l) => l.shape)).toEqual([[4, 4, 4], [2, 2, 2], [1, 1, 1]]);
+    const { summary, root, result } = await writeAndCheck(
+      data,
+      "float32",
+      { z: 4, y: 4, x: 4 },
+      14.08,
+      {},
+      {
+        factors: [2, 2, 2],
+        method: "mean",
+        outDtype: "float32",
+      },
+    );
+    expect(summary.levels.map((l) => l.shape)).toEqual([
+      [4, 4, 4],
+      [2, 2, 2],
+      [1, 1, 1],
+    ]);
     // zarr-python 2 does not clip chunks to the array: 256³ declared for a 4³ array.
-    expect(summary.levels.map((l) => l.chunks)).toEqual([[256, 256, 256], [256, 256, 256], [256, 256, 256]]);
+    expect(summary.levels.map((l) => l.chunks)).toEqual([
+      [256, 256, 256],
+      [256, 256, 256],
+      [256, 256, 256],
+    ]);
     for (const l of summary.levels) {
       expect(l.dtype).toBe("float32");
       expect(l.compressor).toEqual(PORTAL_BLOSC);
@@ -138,9 +153,17 @@ describe("writeOmeZarrPyramid — reference acceptance cases", () => {
     const rnd = lcg(3);
     const data = new Float32Array(shape.z * shape.y * shape.x).map(() => Math.fround(rnd() * 200 - 100));
     const { result, summary } = await writeAndCheck(data, "float32", shape, 13.48, {}, { factors: [2, 2, 2], method: "mean", outDtype: "float32" });
-    expect(result.scales).toEqual([{ x: 6, y: 8, z: 10 }, { x: 3, y: 4, z: 5 }, { x: 2, y: 2, z: 3 }]);
+    expect(result.scales).toEqual([
+      { x: 6, y: 8, z: 10 },
+      { x: 3, y: 4, z: 5 },
+      { x: 2, y: 2, z: 3 },
+    ]);
     expect(result.size).toEqual({ x: 6, y: 8, z: 10 });
-    expect(summary.levels.map((l) => l.shape)).toEqual([[10, 8, 6], [5, 4, 3], [3, 2, 2]]);
+    expect(summary.levels.map((l) => l.shape)).toEqual([
+      [10, 8, 6],
+      [5, 4, 3],
+      [3, 2, 2],
+    ]);
     expect(summary.attrs.multiscales[0]!.datasets[2]!.coordinateTransformations[0]!.scale).toEqual([53.92, 53.92, 53.92]);
   });
 
@@ -148,13 +171,28 @@ describe("writeOmeZarrPyramid — reference acceptance cases", () => {
     const shape = { z: 4, y: 10, x: 20 };
     const rnd = lcg(5);
     const data = new Int16Array(shape.z * shape.y * shape.x).map(() => Math.floor(rnd() * 60000 - 30000));
-    const { result, summary } = await writeAndCheck(data, "int16", shape, 3.3702, { kind: "tiltseries" }, {
-      factors: [1, 2, 2],
-      method: "mean",
-      outDtype: "float32",
-    });
-    expect(result.scales).toEqual([{ z: 4, y: 10, x: 20 }, { z: 4, y: 5, x: 10 }, { z: 4, y: 3, x: 5 }]);
-    expect(summary.levels.map((l) => l.chunks)).toEqual([[1, 1024, 1024], [1, 1024, 1024], [1, 1024, 1024]]);
+    const { result, summary } = await writeAndCheck(
+      data,
+      "int16",
+      shape,
+      3.3702,
+      { kind: "tiltseries" },
+      {
+        factors: [1, 2, 2],
+        method: "mean",
+        outDtype: "float32",
+      },
+    );
+    expect(result.scales).toEqual([
+      { z: 4, y: 10, x: 20 },
+      { z: 4, y: 5, x: 10 },
+      { z: 4, y: 3, x: 5 },
+    ]);
+    expect(summary.levels.map((l) => l.chunks)).toEqual([
+      [1, 1024, 1024],
+      [1, 1024, 1024],
+      [1, 1024, 1024],
+    ]);
     expect(summary.attrs.multiscales[0]!.datasets.map((d) => d.coordinateTransformations[0]!.scale)).toEqual([
       [3.37, 3.37, 3.37],
       [3.37, 6.74, 6.74],
@@ -183,12 +221,23 @@ describe("writeOmeZarrPyramid — multi-chunk streaming", () => {
   }
 
   it("37×33×21 int16 with 16³ chunks and a worker pool: every level and chunk matches numpy", async () => {
-    const { summary, result, root } = await writeAndCheck(data, "int16", shape, 7.5, { chunks: { z: 16, y: 16, x: 16 }, workers: 2 }, {
-      factors: [2, 2, 2],
-      method: "mean",
-      outDtype: "float32",
-    });
-    expect(summary.levels.map((l) => l.shape)).toEqual([[37, 33, 21], [19, 17, 11], [10, 9, 6]]);
+    const { summary, result, root } = await writeAndCheck(
+      data,
+      "int16",
+      shape,
+      7.5,
+      { chunks: { z: 16, y: 16, x: 16 }, workers: 2 },
+      {
+        factors: [2, 2, 2],
+        method: "mean",
+        outDtype: "float32",
+      },
+    );
+    expect(summary.levels.map((l) => l.shape)).toEqual([
+      [37, 33, 21],
+      [19, 17, 11],
+      [10, 9, 6],
+    ]);
     // 3*3*2 + 2*2*1 + 1*1*1 chunks
     expect(result.chunkCount).toBe(18 + 4 + 1);
     const files = await tree(root);
@@ -198,11 +247,18 @@ describe("writeOmeZarrPyramid — multi-chunk streaming", () => {
 
   it("odd read depth and chunk depth (carry-over planes) give byte-identical output, inline or pooled", async () => {
     const options = { chunks: { z: 7, y: 16, x: 8 }, voxelSpacing: 7.5 };
-    const a = await writeAndCheck(data, "int16", shape, 7.5, { ...options, workers: 0, readDepth: 5 }, {
-      factors: [2, 2, 2],
-      method: "mean",
-      outDtype: "float32",
-    });
+    const a = await writeAndCheck(
+      data,
+      "int16",
+      shape,
+      7.5,
+      { ...options, workers: 0, readDepth: 5 },
+      {
+        factors: [2, 2, 2],
+        method: "mean",
+        outDtype: "float32",
+      },
+    );
     const dirB = await tempDir();
     const sourceB = memorySource(data, "int16", shape, 7.5);
     await writeOmeZarrPyramid(sourceB, await FileSystemChunkStore.open(dirB), { ...options, workers: 2, readDepth: 3 });
@@ -217,7 +273,11 @@ describe("writeOmeZarrPyramid — multi-chunk streaming", () => {
   it("reads the source in bounded slabs (default min(chunk depth, 32) planes)", async () => {
     const src = memorySource(data, "int16", shape, 2);
     await writeOmeZarrPyramid(src, await FileSystemChunkStore.open(await tempDir()), { chunks: { z: 16, y: 16, x: 16 }, workers: 0 });
-    expect(src.reads).toEqual([[0, 16], [16, 32], [32, 37]]);
+    expect(src.reads).toEqual([
+      [0, 16],
+      [16, 32],
+      [32, 37],
+    ]);
   });
 });
 
@@ -226,11 +286,18 @@ describe("writeOmeZarrPyramid — masks (reference 5.6)", () => {
   it("segmentation mask: int8, mean>0 (any voxel) downsampling", async () => {
     const rnd = lcg(9);
     const data = new Int8Array(shape.z * shape.y * shape.x).map(() => (rnd() < 0.05 ? 1 : 0));
-    const { summary } = await writeAndCheck(data, "int8", shape, 10, { kind: "segmentation-mask", chunks: { z: 8, y: 8, x: 8 } }, {
-      factors: [2, 2, 2],
-      method: "any",
-      outDtype: "int8",
-    });
+    const { summary } = await writeAndCheck(
+      data,
+      "int8",
+      shape,
+      10,
+      { kind: "segmentation-mask", chunks: { z: 8, y: 8, x: 8 } },
+      {
+        factors: [2, 2, 2],
+        method: "any",
+        outDtype: "int8",
+      },
+    );
     expect(summary.levels.map((l) => l.dtype)).toEqual(["int8", "int8", "int8"]);
     expect(summary.levels[0]!.fill_value).toBe(0);
   });
@@ -256,11 +323,18 @@ describe("writeOmeZarrPyramid — compressors, write order and failures", () => 
   it("zstd compressor is declared in .zarray and decoded by python numcodecs", async () => {
     const shape = { z: 5, y: 6, x: 7 };
     const data = new Float32Array(210).map((_, i) => i * 0.5);
-    const { summary } = await writeAndCheck(data, "float32", shape, 1, { compressor: { id: "zstd", level: 1 }, chunks: { z: 4, y: 4, x: 4 } }, {
-      factors: [2, 2, 2],
-      method: "mean",
-      outDtype: "float32",
-    });
+    const { summary } = await writeAndCheck(
+      data,
+      "float32",
+      shape,
+      1,
+      { compressor: { id: "zstd", level: 1 }, chunks: { z: 4, y: 4, x: 4 } },
+      {
+        factors: [2, 2, 2],
+        method: "mean",
+        outDtype: "float32",
+      },
+    );
     expect(summary.levels[0]!.compressor).toEqual({ id: "zstd", level: 1 });
   });
 
@@ -300,7 +374,10 @@ describe("writeOmeZarrPyramid — compressors, write order and failures", () => 
       const got = await files(root);
       expect([...got.keys()], `workers ${workers}`).toEqual([...expected.keys()]);
       for (const [key, bytes] of expected) expect(Buffer.compare(bytes, got.get(key) as Buffer), `workers ${workers} ${key}`).toBe(0);
-      expect((await readdir(root, { recursive: true })).filter((n) => n.includes("ingestkit-tmp")), "no staged files left").toEqual([]);
+      expect(
+        (await readdir(root, { recursive: true })).filter((n) => n.includes("ingestkit-tmp")),
+        "no staged files left",
+      ).toEqual([]);
     }
   });
 
@@ -329,7 +406,10 @@ describe("writeOmeZarrPyramid — compressors, write order and failures", () => 
         ).rejects.toThrow(failure);
         const left = await readdir(root, { recursive: true });
         expect(left, `${name} workers ${workers}`).not.toContain(".zgroup");
-        expect(left.filter((n) => n.includes("ingestkit-tmp")), `${name} workers ${workers}: staged files removed`).toEqual([]);
+        expect(
+          left.filter((n) => n.includes("ingestkit-tmp")),
+          `${name} workers ${workers}: staged files removed`,
+        ).toEqual([]);
       }
     }
   });
@@ -344,9 +424,7 @@ describe("writeOmeZarrPyramid — compressors, write order and failures", () => 
       },
     };
     const shape = { z: 9, y: 9, x: 9 };
-    await expect(
-      writeOmeZarrPyramid(memorySource(new Float32Array(729), "float32", shape, 1), store, { chunks: { z: 4, y: 4, x: 4 }, workers: 1 }),
-    ).rejects.toThrow("disk full");
+    await expect(writeOmeZarrPyramid(memorySource(new Float32Array(729), "float32", shape, 1), store, { chunks: { z: 4, y: 4, x: 4 }, workers: 1 })).rejects.toThrow("disk full");
     expect(keys).not.toContain(".zgroup");
     expect(keys).not.toContain(".zattrs");
   });

@@ -10,9 +10,7 @@ export const PYTHON = "/usr/bin/python3";
 export function runPython(script: string, args: string[] = []): { stdout: string; stderr: string; status: number | null } {
   const probe = spawnSync(PYTHON, ["-c", "import zarr, numcodecs, numpy"], { encoding: "utf8" });
   if (probe.status !== 0) {
-    throw new Error(
-      `${PYTHON} cannot import zarr/numcodecs/numpy (${probe.stderr || probe.error}); run scripts/system-deps.sh to install python3-zarr`,
-    );
+    throw new Error(`${PYTHON} cannot import zarr/numcodecs/numpy (${probe.stderr || probe.error}); run scripts/system-deps.sh to install python3-zarr`);
   }
   const result = spawnSync(PYTHON, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };

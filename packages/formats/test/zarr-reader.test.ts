@@ -271,9 +271,19 @@ for name, data, shuffle in [("smooth", smooth, numcodecs.Blosc.SHUFFLE), ("noise
       };
       const source = await openOmeZarr(store);
       const plane = 64 * 70;
-      for (const [z0, z1] of [[0, 1], [1, 3], [31, 33], [33, 64], [63, 66], [66, 70], [0, 70]] as const) {
+      for (const [z0, z1] of [
+        [0, 1],
+        [1, 3],
+        [31, 33],
+        [33, 64],
+        [63, 66],
+        [66, 70],
+        [0, 70],
+      ] as const) {
         const slab = await source.readSlab(z0, z1);
-        expect(Buffer.from(slab.buffer, slab.byteOffset, slab.byteLength).equals(Buffer.from(raw.buffer, z0 * plane * 4, (z1 - z0) * plane * 4)), `${name} [${z0}, ${z1})`).toBe(true);
+        expect(Buffer.from(slab.buffer, slab.byteOffset, slab.byteLength).equals(Buffer.from(raw.buffer, z0 * plane * 4, (z1 - z0) * plane * 4)), `${name} [${z0}, ${z1})`).toBe(
+          true,
+        );
       }
       expect(wholeReads, `${name}: no chunk read whole`).toBe(0);
       // one plane of the first chunk row: at most one 512 KiB block per chunk (+ headers), not the 1 MiB chunks
@@ -381,9 +391,7 @@ describe("bad inputs fail clearly, naming the file and the field", () => {
   });
 
   it("a compressor we cannot decode", async () => {
-    await expect(openOmeZarrDirectory(join(dir, "bz2"))).rejects.toThrow(
-      `${join(dir, "bz2", "0", ".zarray")}: Zarr compressor: unsupported compressor {"id":"bz2","level":1}`,
-    );
+    await expect(openOmeZarrDirectory(join(dir, "bz2"))).rejects.toThrow(`${join(dir, "bz2", "0", ".zarray")}: Zarr compressor: unsupported compressor {"id":"bz2","level":1}`);
   });
 
   it("a truncated chunk (compressed, and uncompressed)", async () => {

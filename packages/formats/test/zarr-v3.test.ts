@@ -37,7 +37,11 @@ describe("OME-NGFF 0.5 on Zarr v3 (option)", () => {
     const src = memorySource({ z: 10, y: 9, x: 7 }, 14.08);
     const store = await FileSystemChunkStore.open(dir, { overwrite: true });
     const result = await writeOmeZarrPyramid(src, store, { ngffVersion: "0.5", chunks: { z: 4, y: 4, x: 4 }, workers: 0 });
-    expect(result.scales).toEqual([{ z: 10, y: 9, x: 7 }, { z: 5, y: 5, x: 4 }, { z: 3, y: 3, x: 2 }]);
+    expect(result.scales).toEqual([
+      { z: 10, y: 9, x: 7 },
+      { z: 5, y: 5, x: 4 },
+      { z: 3, y: 3, x: 2 },
+    ]);
     const group = JSON.parse(readFileSync(join(dir, "zarr.json"), "utf8"));
     expect(group.zarr_format).toBe(3);
     expect(group.node_type).toBe("group");

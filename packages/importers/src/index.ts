@@ -16,5 +16,7 @@ export type { Digest, FileStatus, ImageRow, StoredImage } from "./dicom/tracking
 export { readDicomSettings } from "./dicom/settings.js";
 export { readCsvTable } from "./dicom/lookup.js";
 export type { DicomSettings, ExportSpec } from "./dicom/settings.js";
+export { exportDicomImages, isExportDate } from "./dicom/export.js";
+export type { DicomExportOptions, DicomExportResult } from "./dicom/export.js";
 export { WebhookNotifier } from "./dicom/notify.js";
 export type { Notifier } from "./dicom/notify.js";

@@ -43,7 +43,11 @@ alignments:
       ${CONFIG_MD}
     sources: [ { source_multi_glob: { list_globs: ['alignments/TS_run1.*'] } } ]
 `;
-    const r = await run(yaml, { input: { "TS_run1/tomo.mrc": await tomogram(), "alignments/TS_run1.xf": XF, "alignments/TS_run1.tlt": TLT, "alignments/TS_run1.xtilt": XTILT } }, SELECT);
+    const r = await run(
+      yaml,
+      { input: { "TS_run1/tomo.mrc": await tomogram(), "alignments/TS_run1.xf": XF, "alignments/TS_run1.tlt": TLT, "alignments/TS_run1.xtilt": XTILT } },
+      SELECT,
+    );
     expect(r.summary.failures).toEqual([]);
     const dir = join(r.dir, "out", RUN, "Alignments", "100");
     expect(readdirSync(dir).sort()).toEqual(["TS_run1.tlt", "TS_run1.xf", "TS_run1.xtilt", "alignment_metadata.json"]);
@@ -54,7 +58,12 @@ alignments:
     expect(md.tilt_offset).toBe(-0.3);
     expect(md.x_rotation_offset).toBe(-2);
     expect(md.volume_offset).toEqual({ x: -1, y: 2, z: -3 });
-    expect(md.affine_transformation_matrix).toEqual([[2, 0, 0, 0], [0, 3, 0, 0], [0, 4, 1, 0], [0, 0, 0, 5]]);
+    expect(md.affine_transformation_matrix).toEqual([
+      [2, 0, 0, 0],
+      [0, 3, 0, 0],
+      [0, 4, 1, 0],
+      [0, 0, 0, 5],
+    ]);
     expect(md.method_type).toBe("undefined"); // the one default the config leaves out
     expect(md.is_portal_standard).toBe(true);
     expect(md.volume_dimension.x).toBeCloseTo(13.48 * 6, 6);
@@ -72,7 +81,10 @@ alignments:
     expect(psap[0].x_offset).toBeCloseTo(23.95253, 4);
     expect(psap[0].y_offset).toBeCloseTo(-56.17124, 4);
     expect(psap[2].x_offset).toBeCloseTo(80.5102, 4);
-    expect(psap[0].in_plane_rotation).toEqual([[0.029, -1], [1, 0.029]]);
+    expect(psap[0].in_plane_rotation).toEqual([
+      [0.029, -1],
+      [1, 0.029],
+    ]);
     // Python floats: `-5.0`, `0.0`, a matrix of floats; z_index an int
     expect(text).toContain('"tilt_angle": -5.0');
     expect(text).toContain('"tilt_angle": 0.0');
@@ -128,7 +140,12 @@ alignments:
       tilt_path: null,
       tiltx_path: null,
       files: [],
-      affine_transformation_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+      affine_transformation_matrix: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
       alignment_type: "GLOBAL",
       is_portal_standard: false,
       volume_offset: { x: 0, y: 0, z: 0 },
@@ -148,10 +165,14 @@ alignments:
 alignments:
   - sources: [ { destination_glob: { list_glob: '{run_output_path}/Alignments/101/alignment_metadata.json' } } ]
 `;
-    const r = await run(yaml, { input: { "TS_run1/tomo.mrc": await tomogram() }, output: { [existing]: '{"deposition_id": "999"}' } }, {
-      selection: { imports: ["alignments", "tomograms"], metadata: ["alignment", "tomogram"] },
-      dryRun: false,
-    });
+    const r = await run(
+      yaml,
+      { input: { "TS_run1/tomo.mrc": await tomogram() }, output: { [existing]: '{"deposition_id": "999"}' } },
+      {
+        selection: { imports: ["alignments", "tomograms"], metadata: ["alignment", "tomogram"] },
+        dryRun: false,
+      },
+    );
     expect(r.summary.failures).toEqual([]);
     expect(readFileSync(join(r.dir, "out", existing), "utf8")).toBe('{"deposition_id": "999"}');
     const tomo = JSON.parse(readFileSync(join(r.dir, "out", RUN, "Reconstructions", "VoxelSpacing13.480", "Tomograms", "100", "tomogram_metadata.json"), "utf8"));

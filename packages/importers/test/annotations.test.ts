@@ -15,7 +15,6 @@ import { python, writePythonOmeZarr } from "./support-python.js";
 
 const VS = "10001/TS_1/Reconstructions/VoxelSpacing10.000";
 
-
 async function mrc(shape: { z: number; y: number; x: number }, values: ArrayLike<number>, voxel = 10): Promise<Uint8Array> {
   const sink = memoryByteSink();
   await writeMrc(sink, Float32Array.from(values), { shape, dtype: "float32", voxelSize: voxel });
@@ -66,14 +65,22 @@ describe("segmentation masks (reference 6.3 item 12)", () => {
     { name: "mask_label 3", opts: "mask_label: 3", file: "semantic_mask.mrc", want: (z, y) => (z === 0 && y === 0 ? 1 : 0) },
     { name: "mask_label 3, rescale to the same shape", opts: "mask_label: 3, rescale: true", file: "semantic_mask.mrc", want: (z, y) => (z === 0 && y === 0 ? 1 : 0) },
     { name: "small mask, label 2, rescaled up", opts: "mask_label: 2, rescale: true", file: "small_semantic_mask.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
-    { name: "small probability map, rescaled, threshold 0.5", opts: "rescale: true, threshold: 0.5", file: "small_probability_map.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
+    {
+      name: "small probability map, rescaled, threshold 0.5",
+      opts: "rescale: true, threshold: 0.5",
+      file: "small_probability_map.mrc",
+      want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0),
+    },
     { name: "probability map, threshold 0.7", opts: "rescale: false, threshold: 0.7", file: "large_probability_map.mrc", want: (z, y) => (z <= 1 && y <= 1 ? 1 : 0) },
   ];
   const inputs = async () => ({
     "annotations/semantic_mask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC),
     "annotations/small_semantic_mask.mrc": await mrc({ z: 2, y: 2, x: 2 }, [2, 2, 0, 0, 0, 0, 0, 0], 20),
     "annotations/small_probability_map.mrc": await mrc({ z: 2, y: 2, x: 2 }, [0.6, 0.9, 0.1, 0.2, 0.3, 0.0, 0.4, 0.1], 20),
-    "annotations/large_probability_map.mrc": await mrc({ z: 4, y: 4, x: 4 }, Array.from({ length: 64 }, (_, i) => (Math.floor(i / 16) <= 1 && Math.floor(i / 4) % 4 <= 1 ? 0.75 : 0.69))),
+    "annotations/large_probability_map.mrc": await mrc(
+      { z: 4, y: 4, x: 4 },
+      Array.from({ length: 64 }, (_, i) => (Math.floor(i / 16) <= 1 && Math.floor(i / 4) % 4 <= 1 ? 0.75 : 0.69)),
+    ),
   });
   for (const c of cases) {
     it(c.name, async () => {
@@ -92,7 +99,11 @@ describe("segmentation masks (reference 6.3 item 12)", () => {
       expect(got.data).toEqual(want);
       expect(got.level0).toEqual(want);
       expect(got.voxel).toBeCloseTo(10, 5);
-      expect(got.shapes).toEqual([[4, 4, 4], [2, 2, 2], [1, 1, 1]]);
+      expect(got.shapes).toEqual([
+        [4, 4, 4],
+        [2, 2, 2],
+        [1, 1, 1],
+      ]);
       expect(spawnSync("/usr/bin/mrcfile-validate", [base + ".mrc"]).status).toBe(0);
       const md = JSON.parse(readFileSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0.json"), "utf8"));
       expect(md.files).toEqual([
@@ -104,10 +115,14 @@ describe("segmentation masks (reference 6.3 item 12)", () => {
   }
 
   it("a mask without the label is dropped (the reference's is_valid), with a warning", async () => {
-    const r = await run(ANNO(`      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }`), { input: { "annotations/m.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC) } }, {
-      selection: { imports: ["annotations"], metadata: ["annotation"] },
-      dryRun: false,
-    });
+    const r = await run(
+      ANNO(`      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }`),
+      { input: { "annotations/m.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC) } },
+      {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      },
+    );
     expect(r.summary.failures).toEqual([]);
     expect(existsSync(join(r.dir, "out", VS, "Annotations"))).toBe(false);
   });
@@ -116,7 +131,12 @@ describe("segmentation masks (reference 6.3 item 12)", () => {
     const warnings: string[] = [];
     const logger = { info() {}, error() {}, warn: (m: string) => warnings.push(m) };
     const r = await run(
-      ANNO(["      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
+      ANNO(
+        [
+          "      - SemanticSegmentationMask: { file_format: mrc, glob_string: annotations/m.mrc, mask_label: 7 }",
+          "      - Point: { file_format: csv, glob_string: annotations/points.csv }",
+        ].join("\n"),
+      ),
       { input: { "annotations/m.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC), "annotations/points.csv": "1,2,3\n" } },
       { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false, logger },
     );
@@ -131,10 +151,14 @@ describe("instance segmentation masks (reference 6.3 item 13)", () => {
   it("uint16 labels, image-label metadata, object_count = distinct labels; nearest-neighbour rescale", async () => {
     const labels = [0, 5, 5, 0, 7, 7, 0, 300];
     for (const rescale of [false, true]) {
-      const r = await run(ANNO(`      - InstanceSegmentationMask: { file_format: mrc, glob_string: annotations/inst.mrc, rescale: ${rescale} }`), { input: { "annotations/inst.mrc": await mrc({ z: 2, y: 2, x: 2 }, labels) } }, {
-        selection: { imports: ["annotations"], metadata: ["annotation"] },
-        dryRun: false,
-      });
+      const r = await run(
+        ANNO(`      - InstanceSegmentationMask: { file_format: mrc, glob_string: annotations/inst.mrc, rescale: ${rescale} }`),
+        { input: { "annotations/inst.mrc": await mrc({ z: 2, y: 2, x: 2 }, labels) } },
+        {
+          selection: { imports: ["annotations"], metadata: ["annotation"] },
+          dryRun: false,
+        },
+      );
       expect(r.summary.failures).toEqual([]);
       const base = join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_instancesegmentationmask");
       const got = python(maskCheck(base));
@@ -167,7 +191,15 @@ describe("annotation metadata, ids and captions (reference 6.3 items 14, 15, 16)
           "      - AnnotationCaption: { file_format: saber, glob_string: annotations/annotation_caption.json, companion_shape: InstanceSegmentation }",
         ].join("\n"),
       ),
-      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), ...captions } },
+      {
+        input: {
+          "annotations/segmask.mrc": await mrc(
+            { z: 4, y: 4, x: 4 },
+            SEMANTIC.map((v) => (v === 1 ? 1 : 0)),
+          ),
+          ...captions,
+        },
+      },
       { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
     );
     expect(r.summary.failures).toEqual([]);
@@ -197,33 +229,52 @@ describe("annotation metadata, ids and captions (reference 6.3 items 14, 15, 16)
   });
 
   it("half-written folders of an interrupted run are removed before ids are seeded; complete ones keep their ids", async () => {
-    const existing = (ingest: string) => JSON.stringify({ annotation_ingest_id: ingest, deposition_id: "1", alignment_metadata_path: "10001/TS_1/Alignments/100/alignment_metadata.json" });
-    const r = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"), {
-      input: captions,
-      output: {
-        [`${VS}/Annotations/100/other-1.0.json`]: existing("other-1"),
-        [`${VS}/Annotations/125/another-2.json`]: existing("another-2"),
-        [`${VS}/Annotations/125/broken.zarr/.zattrs`]: "{",
-        [`${VS}/Annotations/123/some_protein-1.0_point.ndjson`]: '{"type":"point"}\n',
-        [`${VS}/Annotations/123/weird[1].ndjson`]: "",
-        [`${VS}/Annotations/notanid/x.json`]: "{}",
+    const existing = (ingest: string) =>
+      JSON.stringify({ annotation_ingest_id: ingest, deposition_id: "1", alignment_metadata_path: "10001/TS_1/Alignments/100/alignment_metadata.json" });
+    const r = await run(
+      ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"),
+      {
+        input: captions,
+        output: {
+          [`${VS}/Annotations/100/other-1.0.json`]: existing("other-1"),
+          [`${VS}/Annotations/125/another-2.json`]: existing("another-2"),
+          [`${VS}/Annotations/125/broken.zarr/.zattrs`]: "{",
+          [`${VS}/Annotations/123/some_protein-1.0_point.ndjson`]: '{"type":"point"}\n',
+          [`${VS}/Annotations/123/weird[1].ndjson`]: "",
+          [`${VS}/Annotations/notanid/x.json`]: "{}",
+        },
       },
-    }, { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false });
+      { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
+    );
     expect(r.summary.failures).toEqual([]);
     const root = join(r.dir, "out", VS, "Annotations");
     expect(readdirSync(root).sort()).toEqual(["100", "125", "126", "notanid"]);
     expect(existsSync(join(root, "125", "broken.zarr", ".zattrs"))).toBe(true);
     expect(readdirSync(join(root, "126")).sort()).toEqual(["some_protein-1.0.json", "some_protein-1.0_globalcaption.json"]);
     // a second run finds its own annotation again (same ingest id): id 126 is reused
-    const again = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"), { input: captions, output: Object.fromEntries(
-      [["126/some_protein-1.0.json", readFileSync(join(root, "126", "some_protein-1.0.json"), "utf8")], ["100/other-1.0.json", existing("other-1")]].map(([k, v]) => [`${VS}/Annotations/${k}`, v!]),
-    ) }, { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false });
+    const again = await run(
+      ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"),
+      {
+        input: captions,
+        output: Object.fromEntries(
+          [
+            ["126/some_protein-1.0.json", readFileSync(join(root, "126", "some_protein-1.0.json"), "utf8")],
+            ["100/other-1.0.json", existing("other-1")],
+          ].map(([k, v]) => [`${VS}/Annotations/${k}`, v!]),
+        ),
+      },
+      { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
+    );
     expect(readdirSync(join(again.dir, "out", VS, "Annotations")).sort()).toEqual(["100", "126"]);
   });
 
   it("a shape with a file format it does not read fails that source alone, naming the format", async () => {
     const r = await run(
-      ANNO(["      - Point: { file_format: tsv, glob_string: annotations/p.tsv }", "      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"].join("\n")),
+      ANNO(
+        ["      - Point: { file_format: tsv, glob_string: annotations/p.tsv }", "      - GlobalCaption: { file_format: saber, glob_string: annotations/global_caption.json }"].join(
+          "\n",
+        ),
+      ),
       { input: { "annotations/p.tsv": "1\t2\t3\n", ...captions } },
       { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false },
     );
@@ -235,10 +286,14 @@ describe("annotation metadata, ids and captions (reference 6.3 items 14, 15, 16)
   });
 
   it("a caption file that is not JSON is refused, naming the file, and nothing is written for it", async () => {
-    const r = await run(ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/bad.json }"), { input: { "annotations/bad.json": "{ not json" } }, {
-      selection: { imports: ["annotations"], metadata: ["annotation"] },
-      dryRun: false,
-    });
+    const r = await run(
+      ANNO("      - GlobalCaption: { file_format: saber, glob_string: annotations/bad.json }"),
+      { input: { "annotations/bad.json": "{ not json" } },
+      {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      },
+    );
     expect(r.summary.failures).toHaveLength(1);
     expect(r.summary.failures[0]!.message).toMatch(/annotations\/bad\.json: not a JSON caption file/);
     expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_globalcaption.json"))).toBe(false);
@@ -247,18 +302,35 @@ describe("annotation metadata, ids and captions (reference 6.3 items 14, 15, 16)
 
 describe("triangular meshes (reference 6.3 item 15)", () => {
   // a tetrahedron as OBJ and as ASCII STL (three vertices per facet, welded on load)
-  const V = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]];
-  const F = [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]];
+  const V = [
+    [0, 0, 0],
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
+  const F = [
+    [0, 2, 1],
+    [0, 1, 3],
+    [0, 3, 2],
+    [1, 2, 3],
+  ];
   const obj = V.map((v) => `v ${v.join(" ")}`).join("\n") + "\n" + F.map((f) => `f ${f.map((i) => i + 1).join(" ")}`).join("\n") + "\n";
   const stl = `solid t\n${F.map((f) => `facet normal 0 0 0\n outer loop\n${f.map((i) => `  vertex ${V[i]!.join(" ")}`).join("\n")}\n endloop\nendfacet`).join("\n")}\nendsolid t\n`;
 
   it("obj and stl become the same scaled GLB; object_count 1", async () => {
     const out: Buffer[] = [];
-    for (const [fmt, body] of [["obj", obj], ["stl", stl]] as const) {
-      const r = await run(ANNO(`      - TriangularMesh: { file_format: ${fmt}, glob_string: annotations/mesh.${fmt}, scale_factor: 2.0 }`), { input: { [`annotations/mesh.${fmt}`]: body } }, {
-        selection: { imports: ["annotations"], metadata: ["annotation"] },
-        dryRun: false,
-      });
+    for (const [fmt, body] of [
+      ["obj", obj],
+      ["stl", stl],
+    ] as const) {
+      const r = await run(
+        ANNO(`      - TriangularMesh: { file_format: ${fmt}, glob_string: annotations/mesh.${fmt}, scale_factor: 2.0 }`),
+        { input: { [`annotations/mesh.${fmt}`]: body } },
+        {
+          selection: { imports: ["annotations"], metadata: ["annotation"] },
+          dryRun: false,
+        },
+      );
       expect(r.summary.failures).toEqual([]);
       const dir = join(r.dir, "out", VS, "Annotations", "100");
       out.push(readFileSync(join(dir, "some_protein-1.0_triangularmesh.glb")));
@@ -276,19 +348,22 @@ describe("triangular meshes (reference 6.3 item 15)", () => {
   });
 
   it("a malformed obj fails that source naming the file and line", async () => {
-    const r = await run(ANNO("      - TriangularMesh: { file_format: obj, glob_string: annotations/bad.obj }"), { input: { "annotations/bad.obj": "v 0 0 0\nv 1 x 0\n" } }, {
-      selection: { imports: ["annotations"], metadata: ["annotation"] },
-      dryRun: false,
-    });
+    const r = await run(
+      ANNO("      - TriangularMesh: { file_format: obj, glob_string: annotations/bad.obj }"),
+      { input: { "annotations/bad.obj": "v 0 0 0\nv 1 x 0\n" } },
+      {
+        selection: { imports: ["annotations"], metadata: ["annotation"] },
+        dryRun: false,
+      },
+    );
     expect(r.summary.failures).toHaveLength(1);
     expect(r.summary.failures[0]!.message).toMatch(/bad\.obj.*2/);
     expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_triangularmesh.glb"))).toBe(false);
   });
 });
 
-
 describe("points, oriented points and instance points (reference 6.3 items 9, 10, 11, 14)", () => {
-  const opts = { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false } as const;
+  const opts = { selection: { imports: ["annotations"], metadata: ["annotation"] }, dryRun: false };
   const dir = (r: { dir: string }) => join(r.dir, "out", VS, "Annotations", "100");
 
   it("csv points become the reference's ndjson lines byte for byte; object_count 3", async () => {
@@ -308,23 +383,46 @@ describe("points, oriented points and instance points (reference 6.3 items 9, 10
 
   it("tab-delimited with binning 2 halves the coordinates; columns zyx swaps them", async () => {
     const r = await run(
-      ANNO("      - Point: { file_format: csv, glob_string: annotations/points.tsv, delimiter: \"\\t\", binning: 2, columns: zyx }"),
+      ANNO('      - Point: { file_format: csv, glob_string: annotations/points.tsv, delimiter: "\\t", binning: 2, columns: zyx }'),
       { input: { "annotations/points.tsv": "1\t2\t3\n2\t2\t2\n0\t3\t0\n" } },
       opts,
     );
     expect(r.summary.failures).toEqual([]);
-    const lines = readFileSync(join(dir(r), "some_protein-1.0_point.ndjson"), "utf8").split("\n").map((l) => JSON.parse(l).location);
-    expect(lines).toEqual([{ x: 1.5, y: 1, z: 0.5 }, { x: 1, y: 1, z: 1 }, { x: 0, y: 1.5, z: 0 }]);
+    const lines = readFileSync(join(dir(r), "some_protein-1.0_point.ndjson"), "utf8")
+      .split("\n")
+      .map((l) => JSON.parse(l).location);
+    expect(lines).toEqual([
+      { x: 1.5, y: 1, z: 0.5 },
+      { x: 1, y: 1, z: 1 },
+      { x: 0, y: 1.5, z: 0 },
+    ]);
   });
 
   it("SegmentationMask + Point under one annotation: one metadata file with formats zarr, mrc, ndjson and object_count 3 (item 14)", async () => {
     const r = await run(
-      ANNO(["      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
-      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n" } },
+      ANNO(
+        ["      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join(
+          "\n",
+        ),
+      ),
+      {
+        input: {
+          "annotations/segmask.mrc": await mrc(
+            { z: 4, y: 4, x: 4 },
+            SEMANTIC.map((v) => (v === 1 ? 1 : 0)),
+          ),
+          "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n",
+        },
+      },
       opts,
     );
     expect(r.summary.failures).toEqual([]);
-    expect(readdirSync(dir(r)).sort()).toEqual(["some_protein-1.0.json", "some_protein-1.0_point.ndjson", "some_protein-1.0_segmentationmask.mrc", "some_protein-1.0_segmentationmask.zarr"]);
+    expect(readdirSync(dir(r)).sort()).toEqual([
+      "some_protein-1.0.json",
+      "some_protein-1.0_point.ndjson",
+      "some_protein-1.0_segmentationmask.mrc",
+      "some_protein-1.0_segmentationmask.zarr",
+    ]);
     const md = JSON.parse(readFileSync(join(dir(r), "some_protein-1.0.json"), "utf8"));
     expect(md.files.map((f: { format: string }) => f.format)).toEqual(["zarr", "mrc", "ndjson"]);
     expect(md.object_count).toBe(3);
@@ -333,15 +431,26 @@ describe("points, oriented points and instance points (reference 6.3 items 9, 10
 
   it("RELION 3 oriented points filtered by a templated filter_value, binning 4: locations and rotations (item 10)", async () => {
     const star = [
-      "data_", "", "loop_", "_rlnMicrographName #1", "_rlnCoordinateX #2", "_rlnCoordinateY #3", "_rlnCoordinateZ #4",
-      "_rlnAngleRot #5", "_rlnAngleTilt #6", "_rlnAnglePsi #7", "_rlnOriginX #8", "_rlnOriginY #9", "_rlnOriginZ #10",
+      "data_",
+      "",
+      "loop_",
+      "_rlnMicrographName #1",
+      "_rlnCoordinateX #2",
+      "_rlnCoordinateY #3",
+      "_rlnCoordinateZ #4",
+      "_rlnAngleRot #5",
+      "_rlnAngleTilt #6",
+      "_rlnAnglePsi #7",
+      "_rlnOriginX #8",
+      "_rlnOriginY #9",
+      "_rlnOriginZ #10",
       "TS_1.tomostar 4.0 8.0 12.0 90 45 180 -1.2 -2.4 -3.2",
       "TS_1.tomostar 4.0 4.0 4.0 -45 90 120 3.2 2.4 1.2",
       "TS_2.tomostar 6.0 4.0 2.0 0 90 0 -1.0 -2.0 -3.0",
       "",
     ].join("\n");
     const r = await run(
-      ANNO("      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/particles.star, binning: 4, filter_value: \"{run_name}.tomostar\", order: xyz }"),
+      ANNO('      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/particles.star, binning: 4, filter_value: "{run_name}.tomostar", order: xyz }'),
       { input: { "annotations/particles.star": star } },
       opts,
     );
@@ -351,7 +460,10 @@ describe("points, oriented points and instance points (reference 6.3 items 9, 10
     const recs = lines.map((l) => JSON.parse(l));
     expect(recs.map((p) => p.type)).toEqual(["orientedPoint", "orientedPoint"]);
     const loc = recs.map((p) => [p.location.x, p.location.y, p.location.z]);
-    [[1.3, 2.6, 3.8], [0.2, 0.4, 0.7]].forEach((want, i) => want.forEach((v, k) => expect(loc[i]![k]).toBeCloseTo(v, 12)));
+    [
+      [1.3, 2.6, 3.8],
+      [0.2, 0.4, 0.7],
+    ].forEach((want, i) => want.forEach((v, k) => expect(loc[i]![k]).toBeCloseTo(v, 12)));
     // RELION ZYZ (rot, tilt, psi) inverted, as scipy computes it (independent check)
     const want = python(`
 import json
@@ -391,7 +503,10 @@ print(json.dumps([R.from_euler("ZYZ", a, degrees=True).inv().as_matrix().tolist(
   });
 
   it("a malformed csv fails naming the file and line; the other annotation still imports", async () => {
-    const other = METADATA.replace("annotation_ingest_id: some-protein-1", "annotation_ingest_id: other-1").replace(/name: some protein, description: some protein/, "name: other, description: other");
+    const other = METADATA.replace("annotation_ingest_id: some-protein-1", "annotation_ingest_id: other-1").replace(
+      /name: some protein, description: some protein/,
+      "name: other, description: other",
+    );
     const r = await run(
       `${ALIGNMENT}
 annotations:
@@ -408,7 +523,9 @@ annotations:
     expect(r.summary.failures).toHaveLength(1);
     expect(r.summary.failures[0]!.message).toMatch(/annotations\/bad\.csv: line 2/);
     const root = join(r.dir, "out", VS, "Annotations");
-    const all = readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`)).sort();
+    const all = readdirSync(root)
+      .flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`))
+      .sort();
     expect(all.filter((f) => f.includes("some_protein"))).toEqual([]);
     expect(all.filter((f) => f.includes("other"))).toHaveLength(2);
   });
@@ -429,12 +546,30 @@ describe("visualization: neuroglancer config per tomogram and precomputed point 
       }),
     };
   };
-  const sel = { selection: { imports: ["annotations", "annotation_viz", "viz_config"], metadata: ["annotation"] }, dryRun: false, settings: { httpsPrefix: "https://files.example.org" } } as const;
+  const sel = {
+    selection: { imports: ["annotations", "annotation_viz", "viz_config"], metadata: ["annotation"] },
+    dryRun: false,
+    settings: { httpsPrefix: "https://files.example.org" },
+  };
 
   it("writes {tomo_id}-neuroglancer_config.json with the image and one layer per annotation file, and precomputes the points", async () => {
     const r = await run(
-      ANNO(["      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc, is_visualization_default: true }", "      - Point: { file_format: csv, glob_string: annotations/points.csv }"].join("\n")),
-      { input: { "annotations/segmask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC.map((v) => (v === 1 ? 1 : 0))), "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n" }, output: await tomogram() },
+      ANNO(
+        [
+          "      - SegmentationMask: { file_format: mrc, glob_string: annotations/segmask.mrc, is_visualization_default: true }",
+          "      - Point: { file_format: csv, glob_string: annotations/points.csv }",
+        ].join("\n"),
+      ),
+      {
+        input: {
+          "annotations/segmask.mrc": await mrc(
+            { z: 4, y: 4, x: 4 },
+            SEMANTIC.map((v) => (v === 1 ? 1 : 0)),
+          ),
+          "annotations/points.csv": "1,2,3\n2,2,2\n0,3,0\n",
+        },
+        output: await tomogram(),
+      },
       sel,
     );
     expect(r.summary.failures).toEqual([]);
@@ -445,7 +580,11 @@ describe("visualization: neuroglancer config per tomogram and precomputed point 
     expect(state.dimensions).toEqual({ x: [1e-9, "m"], y: [1e-9, "m"], z: [1e-9, "m"] });
     expect(state.layout).toBe("4panel");
     expect(state.position).toEqual([4, 3, 2]);
-    expect(state.layers.map((l: { type: string; name: string }) => `${l.type}:${l.name}`)).toEqual(["image:TS_1", "segmentation:100 some protein segmentation", "annotation:100 some protein point"]);
+    expect(state.layers.map((l: { type: string; name: string }) => `${l.type}:${l.name}`)).toEqual([
+      "image:TS_1",
+      "segmentation:100 some protein segmentation",
+      "annotation:100 some protein point",
+    ]);
     const [image, seg, points] = state.layers;
     expect(image.source.url).toBe(`zarr://https://files.example.org/${VS}/Tomograms/100/TS_1.zarr`);
     expect(Object.keys(image).filter((k) => k.startsWith("_"))).toEqual([]);
@@ -478,7 +617,11 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
     expect(chunk.readBigUInt64LE(0)).toBe(3n);
     const recordSize = (chunk.length - 8 - 3 * 8) / 3;
     const xyz = [0, 1, 2].map((i) => [0, 1, 2].map((d) => chunk.readFloatLE(8 + i * recordSize + d * 4)));
-    expect(xyz).toEqual([[1, 2, 3], [2, 2, 2], [0, 3, 0]]);
+    expect(xyz).toEqual([
+      [1, 2, 3],
+      [2, 2, 2],
+      [0, 3, 0],
+    ]);
     expect([0, 1, 2].map((i) => chunk.readBigUInt64LE(8 + 3 * recordSize + i * 8))).toEqual([0n, 1n, 2n]);
     // the mask as precomputed segmentation: info as upstream's json.dump(indent=4), one chunk of one 64³ block
     const segDir = join(ng, "100-some_protein-1.0_segmentationmask");
@@ -488,7 +631,9 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
       "@type": "neuroglancer_multiscale_volume",
       data_type: "uint32",
       num_channels: 1,
-      scales: [{ chunk_sizes: [[4, 4, 4]], encoding: "compressed_segmentation", compressed_segmentation_block_size: [64, 64, 64], resolution: [1, 1, 1], key: "data", size: [4, 4, 4] }],
+      scales: [
+        { chunk_sizes: [[4, 4, 4]], encoding: "compressed_segmentation", compressed_segmentation_block_size: [64, 64, 64], resolution: [1, 1, 1], key: "data", size: [4, 4, 4] },
+      ],
       type: "segmentation",
     });
     expect(segInfo).toContain('"resolution": [\n                1.0,');
@@ -498,15 +643,30 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
     const [tableAt, bits, valuesAt] = [ch[0]! & 0xffffff, ch[0]! >>> 24, ch[1]!];
     expect(bits).toBe(1);
     expect([ch[tableAt], ch[tableAt + 1]]).toEqual([0, 1]);
-    for (let z = 0; z < 4; z++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-      const i = (z * 64 + y) * 64 + x;
-      const bit = (ch[valuesAt + (i >>> 5)]! >>> (i & 31)) & 1;
-      expect(ch[tableAt + bit]).toBe(SEMANTIC[(z * 4 + y) * 4 + x] === 1 ? 1 : 0);
-    }
+    for (let z = 0; z < 4; z++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 4; x++) {
+          const i = (z * 64 + y) * 64 + x;
+          const bit = (ch[valuesAt + (i >>> 5)]! >>> (i & 31)) & 1;
+          expect(ch[tableAt + bit]).toBe(SEMANTIC[(z * 4 + y) * 4 + x] === 1 ? 1 : 0);
+        }
   });
 
   it("oriented points carry their rotation matrices; reruns give identical bytes", async () => {
-    const star = ["data_", "", "loop_", "_rlnCoordinateX #1", "_rlnCoordinateY #2", "_rlnCoordinateZ #3", "_rlnAngleRot #4", "_rlnAngleTilt #5", "_rlnAnglePsi #6", "1 2 3 90 45 180", "4 5 6 0 0 0", ""].join("\n");
+    const star = [
+      "data_",
+      "",
+      "loop_",
+      "_rlnCoordinateX #1",
+      "_rlnCoordinateY #2",
+      "_rlnCoordinateZ #3",
+      "_rlnAngleRot #4",
+      "_rlnAngleTilt #5",
+      "_rlnAnglePsi #6",
+      "1 2 3 90 45 180",
+      "4 5 6 0 0 0",
+      "",
+    ].join("\n");
     const cfg = ANNO("      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/p.star, is_visualization_default: true }");
     const fx = async () => ({ input: { "annotations/p.star": star }, output: await tomogram() });
     const a = await run(cfg, await fx(), sel);
@@ -517,7 +677,9 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
     expect(info.properties.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(["rot_mat_0_0", "rot_mat_2_2"]));
     for (const f of ["info", "spatial0/0_0_0", "by_id/0.shard"]) expect(readFileSync(join(pre(a), f)).equals(readFileSync(join(pre(b), f)))).toBe(true);
     // the identity rotation of the second point is in its record (float32 rot_mat values after the geometry)
-    const lines = readFileSync(join(a.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"), "utf8").split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(a.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"), "utf8")
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const chunk = readFileSync(join(pre(a), "spatial0", "0_0_0"));
     const size = (chunk.length - 8 - 2 * 8) / 2;
     const rec = chunk.subarray(8 + size, 8 + 2 * size);
@@ -551,10 +713,14 @@ print(json.dumps([float(m.header.dmean), float(m.header.rms)]))`);
 describe("point option templates", () => {
   it("a filter_value or mesh_source_path naming an unknown template variable fails that source, naming the option", async () => {
     for (const opt of ['filter_value: "{no_such_var}.tomostar"', 'mesh_source_path: "meshes/{no_such_var}.glb"']) {
-      const r = await run(ANNO(`      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/p.star, ${opt} }`), { input: { "annotations/p.star": "data_\n\nloop_\n_rlnCoordinateX #1\n_rlnCoordinateY #2\n_rlnCoordinateZ #3\n1 2 3\n" } }, {
-        selection: { imports: ["annotations"], metadata: ["annotation"] },
-        dryRun: false,
-      });
+      const r = await run(
+        ANNO(`      - OrientedPoint: { file_format: relion3_star, glob_string: annotations/p.star, ${opt} }`),
+        { input: { "annotations/p.star": "data_\n\nloop_\n_rlnCoordinateX #1\n_rlnCoordinateY #2\n_rlnCoordinateZ #3\n1 2 3\n" } },
+        {
+          selection: { imports: ["annotations"], metadata: ["annotation"] },
+          dryRun: false,
+        },
+      );
       expect(r.summary.failures).toHaveLength(1);
       expect(r.summary.failures[0]!.message).toContain(`OrientedPoint.${opt.split(":")[0]}`);
       expect(existsSync(join(r.dir, "out", VS, "Annotations", "100", "some_protein-1.0_orientedpoint.ndjson"))).toBe(false);
@@ -564,9 +730,17 @@ describe("point option templates", () => {
 
 describe("key images draw the default-visible annotations (reference 5.5)", () => {
   const shape = { z: 8, y: 30, x: 40 };
-  const tomo = () => mrc(shape, Array.from({ length: 8 * 30 * 40 }, (_, i) => Math.sin(i / 3) * 5 + (i % 7)));
+  const tomo = () =>
+    mrc(
+      shape,
+      Array.from({ length: 8 * 30 * 40 }, (_, i) => Math.sin(i / 3) * 5 + (i % 7)),
+    );
   const maskAt = (_z: number, y: number, x: number) => (x >= 30 && x < 36 && y >= 5 && y < 11 ? 1 : 0);
-  const maskBytes = () => mrc(shape, Array.from({ length: 8 * 30 * 40 }, (_, i) => maskAt(Math.floor(i / 1200), Math.floor(i / 40) % 30, i % 40)));
+  const maskBytes = () =>
+    mrc(
+      shape,
+      Array.from({ length: 8 * 30 * 40 }, (_, i) => maskAt(Math.floor(i / 1200), Math.floor(i / 40) % 30, i % 40)),
+    );
   const cfg = (visible: boolean) =>
     ANNO(
       [
@@ -574,8 +748,9 @@ describe("key images draw the default-visible annotations (reference 5.5)", () =
         `      - Point: { file_format: csv, glob_string: annotations/points.csv, is_visualization_default: ${visible} }`,
       ].join("\n"),
     ) + tomogramsSection("{run_name}/*.mrc", 10.0);
-  const sel = { selection: { imports: ["annotations", "tomograms", "key_images", "viz_config"], metadata: ["annotation", "tomogram"] }, dryRun: false } as const;
-  const pixels = (path: string) => python(`
+  const sel = { selection: { imports: ["annotations", "tomograms", "key_images", "viz_config"], metadata: ["annotation", "tomogram"] }, dryRun: false };
+  const pixels = (path: string) =>
+    python(`
 import json, numpy as np
 from PIL import Image
 print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).astype(int).tolist()))`);
@@ -606,7 +781,11 @@ print(json.dumps(np.asarray(Image.open(${JSON.stringify(path)}).convert("RGB")).
   it("a mask of another shape than the tomogram is not drawn, with a warning; the key images are still written", async () => {
     const warnings: string[] = [];
     const logger = { info() {}, error() {}, warn: (m: string) => warnings.push(m) };
-    const r = await run(cfg(true), { input: { "TS_1/tomo.mrc": await tomo(), "annotations/mask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC), "annotations/points.csv": "20,15,4\n" } }, { ...sel, logger });
+    const r = await run(
+      cfg(true),
+      { input: { "TS_1/tomo.mrc": await tomo(), "annotations/mask.mrc": await mrc({ z: 4, y: 4, x: 4 }, SEMANTIC), "annotations/points.csv": "20,15,4\n" } },
+      { ...sel, logger },
+    );
     expect(r.summary.failures).toEqual([]);
     expect(existsSync(join(r.dir, "out", VS, "Images", "100", "key-photo-snapshot.png"))).toBe(true);
     expect(warnings.some((w) => /not drawing .*segmentationmask\.zarr on the key images: it is 4x4x4, the tomogram 8x30x40/.test(w))).toBe(true);

@@ -35,7 +35,8 @@ async function plan(yaml: string): Promise<PlanNode[]> {
   const res = await convert({
     profile: createCryoetProfile(),
     config,
-    input: new LocalStorage(join(dir, "src")),
+    // INPUT; the config's source_prefix roots the sources at INPUT/src
+    input: new LocalStorage(dir),
     output: new LocalStorage(join(dir, "out")),
     selection: { imports: ["voxel_spacings"] },
     dryRun: true,
@@ -76,7 +77,9 @@ describe("parent_filters (reference 6.3 item 18)", () => {
     expect(names(await plan(src("{ exclude: { run: ['n'] } }")), "voxel_spacing")).toEqual([]);
   });
   it("include and exclude together", async () => {
-    expect(names(await plan(src("{ include: { dataset: ['^10001$'] }, exclude: { run: ['n1'] } }")), "voxel_spacing")).toEqual(["dataset 10001 / run run_n2 / voxel spacing 5.679"]);
+    expect(names(await plan(src("{ include: { dataset: ['^10001$'] }, exclude: { run: ['n1'] } }")), "voxel_spacing")).toEqual([
+      "dataset 10001 / run run_n2 / voxel spacing 5.679",
+    ]);
     expect(names(await plan(src("{ include: { dataset: ['^999$'] } }")), "voxel_spacing")).toEqual([]);
   });
   it("source-level exclude drops names (re.match)", async () => {

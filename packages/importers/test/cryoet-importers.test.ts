@@ -104,8 +104,7 @@ describe("dataset key photos (reference 6.3 item 20)", () => {
   });
 
   it("deposition key photos go to depositions_metadata/{dep}/Images and never fall back", async () => {
-    const yaml =
-      `deposition_keyphotos: [ { sources: [ { literal: { value: { snapshot: '${base}/photos/snap.gif', thumbnail: '${base}/photos/missing.gif' } } } ] } ]\n`;
+    const yaml = `deposition_keyphotos: [ { sources: [ { literal: { value: { snapshot: '${base}/photos/snap.gif', thumbnail: '${base}/photos/missing.gif' } } } ] } ]\n`;
     const output = { [`${TOMO_IMAGES}/key-photo-thumbnail.png`]: "thumb-png" };
     const r = await run(yaml, { output }, { selection: { imports: ["deposition_keyphotos"] }, dryRun: false });
     expect(readdirSync(join(r.dir, "out", "depositions_metadata", "1", "Images"))).toEqual(["snapshot.gif"]);
@@ -132,8 +131,13 @@ describe("file importers", () => {
   });
 
   it("a run not selected by --filter-run-name writes nothing", async () => {
-    const yaml = "runs: [ { sources: [ { literal: { value: ['TS_1', 'TS_2'] } } ] } ]\ncollection_metadata: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.mdoc' } } ] } ]\n";
-    const r = await run(yaml, { input: { "TS_1/a.mdoc": "1", "TS_2/a.mdoc": "2" } }, { selection: { imports: ["collection_metadata"], filters: { run: ["TS_2"] } }, dryRun: false });
+    const yaml =
+      "runs: [ { sources: [ { literal: { value: ['TS_1', 'TS_2'] } } ] } ]\ncollection_metadata: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.mdoc' } } ] } ]\n";
+    const r = await run(
+      yaml,
+      { input: { "TS_1/a.mdoc": "1", "TS_2/a.mdoc": "2" } },
+      { selection: { imports: ["collection_metadata"], filters: { run: ["TS_2"] } }, dryRun: false },
+    );
     expect(existsSync(join(r.dir, "out", "10001", "TS_1"))).toBe(false);
     expect(readFileSync(join(r.dir, "out", "10001", "TS_2", "Frames", "TS_2.mdoc"), "utf8")).toBe("2");
   });

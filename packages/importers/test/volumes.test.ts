@@ -17,13 +17,13 @@ async function mrcBytes(shape: { z: number; y: number; x: number }, voxel: numbe
   return sink.bytes();
 }
 
-
-const TOMO_YAML = `
+const TOMO_YAML =
+  `
 standardization_config: { deposition_id: 10301, source_prefix: src }
 depositions: [ { sources: [ { literal: { value: [10301] } } ] } ]
 runs: [ { sources: [ { literal: { value: ['TS_run1'] } } ] } ]
 voxel_spacings: [ { sources: [ { literal: { value: [13.48] } } ] } ]
-`+ tomogramsSection();
+` + tomogramsSection();
 const VS = "10001/TS_run1/Reconstructions/VoxelSpacing13.480";
 
 describe("tomograms (reference 6.3 items 3 and 4)", () => {
@@ -33,7 +33,11 @@ describe("tomograms (reference 6.3 items 3 and 4)", () => {
     expect(r.summary.failures).toEqual([]);
     const dir = join(r.dir, "out", VS, "Tomograms", "100");
     const md = JSON.parse(readFileSync(join(dir, "tomogram_metadata.json"), "utf8"));
-    expect(md.scales).toEqual([{ z: 10, y: 8, x: 6 }, { z: 5, y: 4, x: 3 }, { z: 3, y: 2, x: 2 }]);
+    expect(md.scales).toEqual([
+      { z: 10, y: 8, x: 6 },
+      { z: 5, y: 4, x: 3 },
+      { z: 3, y: 2, x: 2 },
+    ]);
     expect(md.size).toEqual({ z: 10, y: 8, x: 6 });
     expect(md.voxel_spacing).toBe(13.48);
     expect(md.omezarr_dir).toBe(`${VS}/Tomograms/100/TS_run1.zarr`);
@@ -66,7 +70,11 @@ print(json.dumps({
     expect(checked.cella.map((c: number) => c.toFixed(3))).toEqual([(13.48 * 6).toFixed(3), (13.48 * 8).toFixed(3), (13.48 * 10).toFixed(3)]);
     expect(checked.label0.trimEnd()).toBe("Validated by cryoET data portal.        " + "2026-01-01 00:00:00".padStart(39));
     expect(checked.same).toBe(true);
-    expect(checked.shapes).toEqual([[10, 8, 6], [5, 4, 3], [3, 2, 2]]);
+    expect(checked.shapes).toEqual([
+      [10, 8, 6],
+      [5, 4, 3],
+      [3, 2, 2],
+    ]);
     expect(checked.level0).toBe(true);
     expect(checked.scale).toEqual([53.92, 53.92, 53.92]);
   });
@@ -87,7 +95,11 @@ print(json.dumps({
   ] as const) {
     it(`id: existing metadata with ${label}`, async () => {
       const src = await mrcBytes({ z: 2, y: 2, x: 2 }, 13.48, (i) => i);
-      const r = await run(TOMO_YAML, { input: { "TS_run1/tomo.mrc": src }, output: { [`${VS}/Tomograms/100/tomogram_metadata.json`]: md } }, { selection: { metadata: ["tomogram"] } });
+      const r = await run(
+        TOMO_YAML,
+        { input: { "TS_run1/tomo.mrc": src }, output: { [`${VS}/Tomograms/100/tomogram_metadata.json`]: md } },
+        { selection: { metadata: ["tomogram"] } },
+      );
       expect(r.summary.failures).toEqual([]);
       const writes = nodes(r.plan, "tomogram").flatMap((n) => n.writes.map((w) => w.key));
       expect(writes).toEqual([`${VS}/Tomograms/${expected}/tomogram_metadata.json`]);
@@ -139,7 +151,27 @@ tiltseries:
 rawtilts: [ { sources: [ { source_glob: { list_glob: '{run_name}/*.rawtlt' } } ] } ]
 ctfs: [ { metadata: { format: CTFFIND }, sources: [ { source_glob: { list_glob: '{run_name}/*ctf*.txt' } } ] } ]
 `;
-const MDOC = ["PixelSpacing = 5.678", "", "[ZValue = 0]", "TiltAngle = -0.00499939", "ExposureTime = 1", "SubFramePath = X:\\f\\a_1.tiff", "", "[ZValue = 1]", "TiltAngle = 2.013", "ExposureTime = 1", "", "[ZValue = 2]", "TiltAngle = -1.98", "ExposureTime = 1", "", "[ZValue = 3]", "TiltAngle = -4.38", "ExposureTime = 1", ""].join("\n");
+const MDOC = [
+  "PixelSpacing = 5.678",
+  "",
+  "[ZValue = 0]",
+  "TiltAngle = -0.00499939",
+  "ExposureTime = 1",
+  "SubFramePath = X:\\f\\a_1.tiff",
+  "",
+  "[ZValue = 1]",
+  "TiltAngle = 2.013",
+  "ExposureTime = 1",
+  "",
+  "[ZValue = 2]",
+  "TiltAngle = -1.98",
+  "ExposureTime = 1",
+  "",
+  "[ZValue = 3]",
+  "TiltAngle = -4.38",
+  "ExposureTime = 1",
+  "",
+].join("\n");
 
 describe("tilt series (reference 6.3 item 5)", () => {
   const input = async () => ({
@@ -157,7 +189,11 @@ describe("tilt series (reference 6.3 item 5)", () => {
     expect(r.summary.failures).toEqual([]);
     const dir = join(r.dir, "out", "10001", "TS_run1", "TiltSeries", "100");
     const md = JSON.parse(readFileSync(join(dir, "tiltseries_metadata.json"), "utf8"));
-    expect(md.scales).toEqual([{ z: 4, y: 10, x: 20 }, { z: 4, y: 5, x: 10 }, { z: 4, y: 3, x: 5 }]);
+    expect(md.scales).toEqual([
+      { z: 4, y: 10, x: 20 },
+      { z: 4, y: 5, x: 10 },
+      { z: 4, y: 3, x: 5 },
+    ]);
     expect(md.pixel_spacing).toBe(3.3702);
     expect(md.frames_count).toBe(2);
     expect(md.raw_tlt_path).toBe("10001/TS_run1/TiltSeries/100/TS_run1.rawtlt");
@@ -219,7 +255,11 @@ for i, e in enumerate(exp):
 print(json.dumps(frames))`);
 
   it("copies the five frames and lists each with its dose, the dose before it and its output path", async () => {
-    const r = await run(FRAMES_YAML("{ metadata: { dose_rate: 1.881, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"), { input: input() }, sel);
+    const r = await run(
+      FRAMES_YAML("{ metadata: { dose_rate: 1.881, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"),
+      { input: input() },
+      sel,
+    );
     expect(r.summary.failures).toEqual([]);
     const dir = join(r.dir, "out", FRAMES);
     expect(readdirSync(dir).sort()).toEqual(["TS_run1.mdoc", "TS_run1_1.tiff", "TS_run1_2.tiff", "TS_run1_3.tiff", "TS_run1_4.tiff", "TS_run1_5.tiff", "frames_metadata.json"]);
@@ -240,7 +280,11 @@ print(json.dumps(frames))`);
   });
 
   it("a zero dose rate fails the frames' metadata, naming the entity, and writes no frames_metadata.json", async () => {
-    const r = await run(FRAMES_YAML("{ metadata: { dose_rate: 0, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"), { input: input() }, sel);
+    const r = await run(
+      FRAMES_YAML("{ metadata: { dose_rate: 0, is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }"),
+      { input: input() },
+      sel,
+    );
     expect(r.summary.failures.map((f) => [f.code, f.entityPath])).toEqual([["SOURCE_INVALID", "dataset 10001 / run TS_run1 / frame TS_run1_1.tiff … TS_run1_5.tiff (5 files)"]]);
     expect(r.summary.failures[0]!.message).toMatch(/invalid dose rate for frames: 0/);
     expect(existsSync(join(r.dir, "out", FRAMES, "frames_metadata.json"))).toBe(false);
@@ -272,9 +316,24 @@ print(json.dumps({"voxel": round(float(m.voxel_size.x), 4), "cellax": round(floa
   "shapes": [list(g[d["path"]].shape) for d in ms["datasets"]], "scales": [d["coordinateTransformations"][0]["scale"] for d in ms["datasets"]],
   "axis0": ms["axes"][0], "chunk": os.path.exists(${JSON.stringify(join(dir, "TS_run1.zarr", "0", "0", "0", "0"))})}))`);
     expect(h).toEqual({
-      voxel: 14.08, cellax: 56.32, rms: 1.12, dmean: 2.5, dmin: 1, dmax: 4, nxstart: 0, mxyz: [4, 4, 4],
-      shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]],
-      scales: [[14.08, 14.08, 14.08], [28.16, 28.16, 28.16], [56.32, 56.32, 56.32]],
+      voxel: 14.08,
+      cellax: 56.32,
+      rms: 1.12,
+      dmean: 2.5,
+      dmin: 1,
+      dmax: 4,
+      nxstart: 0,
+      mxyz: [4, 4, 4],
+      shapes: [
+        [4, 4, 4],
+        [2, 2, 2],
+        [1, 1, 1],
+      ],
+      scales: [
+        [14.08, 14.08, 14.08],
+        [28.16, 28.16, 28.16],
+        [56.32, 56.32, 56.32],
+      ],
       axis0: { name: "z", type: "space", unit: "angstrom" },
       chunk: true,
     });
@@ -328,7 +387,15 @@ src = mrcfile.open(${JSON.stringify(join(r.dir, "src", "TS_run1", "tomo.mrc"))})
 m = mrcfile.open(${JSON.stringify(join(dir, "TS_run1.mrc"))}, permissive=False).data
 g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
 print(json.dumps({"mrc": bool(np.array_equal(m, src)), "level0": bool(np.array_equal(g["0"][:], src)), "shapes": [list(g[str(i)].shape) for i in range(3)]}))`);
-    expect(checked).toEqual({ mrc: true, level0: true, shapes: [[32, 256, 257], [16, 128, 129], [8, 64, 65]] });
+    expect(checked).toEqual({
+      mrc: true,
+      level0: true,
+      shapes: [
+        [32, 256, 257],
+        [16, 128, 129],
+        [8, 64, 65],
+      ],
+    });
   });
 
   it("--no-write-mrc / --no-write-zarr leave that output out; --ngff-version 0.5 writes Zarr v3; a dry run converts nothing", async () => {
@@ -385,7 +452,9 @@ describe("key images", () => {
     const real = await run(yaml, { input: { "TS_run1/tomo.mrc": src } }, { selection: sel, dryRun: false });
     expect(real.summary.failures).toEqual([]);
     expect(nodes(real.plan, "dataset_keyphoto").map((n) => n.writes.map((w) => w.key))).toEqual([["10001/Images/snapshot.png"], ["10001/Images/thumbnail.png"]]);
-    expect(readFileSync(join(real.dir, "out", "10001", "Images", "snapshot.png")).equals(readFileSync(join(real.dir, "out", VS, "Images", "100", "key-photo-snapshot.png")))).toBe(true);
+    expect(readFileSync(join(real.dir, "out", "10001", "Images", "snapshot.png")).equals(readFileSync(join(real.dir, "out", VS, "Images", "100", "key-photo-snapshot.png")))).toBe(
+      true,
+    );
   });
 });
 
@@ -396,7 +465,8 @@ describe("OME-Zarr input volumes", () => {
       .replace("list_glob: '{run_name}/*.mrc'", "list_glob: '{run_name}/*.zarr'");
     // the input written with python zarr 2 (as the portal's fixtures are made)
     let zarrDir = "";
-    const prepare = (src: string) => writePythonOmeZarr((zarrDir = join(src, "TS_run1", "input_omezarr.zarr")), "(np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)", 14.08);
+    const prepare = (src: string) =>
+      writePythonOmeZarr((zarrDir = join(src, "TS_run1", "input_omezarr.zarr")), "(np.arange(64, dtype=np.float32) % 4 + 1).reshape(4, 4, 4)", 14.08);
     const r0 = await run(yaml, { prepare }, { dryRun: false, selection: { imports: ["tomograms"], metadata: ["tomogram"] } });
     expect(r0.summary.failures).toEqual([]);
     const dir = join(r0.dir, "out", "10001/TS_run1/Reconstructions/VoxelSpacing14.080/Tomograms/100");
@@ -407,7 +477,17 @@ src = zarr.open_group(${JSON.stringify(zarrDir)}, mode="r")["0"][:]
 g = zarr.open_group(${JSON.stringify(join(dir, "TS_run1.zarr"))}, mode="r")
 print(json.dumps({"same": bool(np.array_equal(m.data, src)), "dmean": float(m.header.dmean), "voxel": round(float(m.voxel_size.x), 4),
   "shapes": [list(g[str(i)].shape) for i in range(3)], "level0": bool(np.array_equal(g["0"][:], src))}))`);
-    expect(h).toEqual({ same: true, dmean: 2.5, voxel: 14.08, shapes: [[4, 4, 4], [2, 2, 2], [1, 1, 1]], level0: true });
+    expect(h).toEqual({
+      same: true,
+      dmean: 2.5,
+      voxel: 14.08,
+      shapes: [
+        [4, 4, 4],
+        [2, 2, 2],
+        [1, 1, 1],
+      ],
+      level0: true,
+    });
 
     // re-runs: unchanged input -> nothing converted; one chunk edited inside the group -> converted again
     const { convert, LocalStorage, parseConfig } = await import("@ingestkit/core");
@@ -417,8 +497,10 @@ print(json.dumps({"same": bool(np.array_equal(m.data, src)), "dmean": float(m.he
       convert({
         profile: createCryoetProfile(),
         config: parseConfig(withDefaults(yaml), join(r0.dir, "config.yaml")),
+        // as the harness's first run: INPUT/source_prefix handed in rooted, INPUT as inputBase
         input: new LocalStorage(join(r0.dir, "src")),
         output: new LocalStorage(join(r0.dir, "out")),
+        settings: { inputBase: new LocalStorage(join(r0.dir, "cryoetportal-rawdatasets-dev")) },
         selection: { imports: ["tomograms"] },
         now: 1767225600,
       });

@@ -5,16 +5,15 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { IngestError } from "../errors.js";
-import type { EntityEntry, EntityType, SourceSpec } from "../graph.js";
+import type { ConfigPosition, EntityEntry, EntityType, LoadedConfigApi, SourceSpec } from "../contracts.js";
 import { loadYaml, YamlSyntaxError, type LoadedYaml, type YamlPath } from "./yaml.js";
 
-export interface ConfigPosition {
-  file: string;
-  line?: number;
-  col?: number;
-}
+export type { ConfigPosition } from "../contracts.js";
 
-export class LoadedConfig {
+// kept outside the class: a class with private members is not interchangeable with LoadedConfigApi
+const pyViews = new WeakMap<LoadedConfig, Record<string, unknown>>();
+
+export class LoadedConfig implements LoadedConfigApi {
   readonly file: string;
   readonly dir: string;
   readonly data: Record<string, unknown>;
@@ -26,14 +25,15 @@ export class LoadedConfig {
     this.data = isObj(yaml.value) ? yaml.value : {};
   }
 
-  private pyCache: Record<string, unknown> | undefined;
   /** Python-typed view (integral floats kept as PyFloat), computed on first use. */
   get py(): Record<string, unknown> {
-    if (!this.pyCache) {
+    let cached = pyViews.get(this);
+    if (!cached) {
       const v = this.yaml.pyValue;
-      this.pyCache = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+      cached = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+      pyViews.set(this, cached);
     }
-    return this.pyCache;
+    return cached;
   }
 
   /** The `{metadata, sources}` list under the type's YAML key (empty when absent). */
@@ -82,7 +82,11 @@ export async function readConfig(file: string): Promise<LoadedConfig> {
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new IngestError(code === "ENOENT" ? "SOURCE_MISSING" : "SOURCE_UNREADABLE", code === "ENOENT" ? "config file not found" : `cannot read config: ${(err as Error).message}`, { file, cause: err });
+    throw new IngestError(
+      code === "ENOENT" ? "SOURCE_MISSING" : "SOURCE_UNREADABLE",
+      code === "ENOENT" ? "config file not found" : `cannot read config: ${(err as Error).message}`,
+      { file, cause: err },
+    );
   }
   return parseConfig(text, file);
 }

@@ -8,7 +8,7 @@ import { Ajv2019, type ErrorObject, type ValidateFunction } from "ajv/dist/2019.
 import type { Diagnostic } from "../diagnostics.js";
 import { IngestError } from "../errors.js";
 import type { EntityType, Profile } from "../graph.js";
-import { FormatStringError, parseFormatString, translatePythonRegex } from "../python/index.js";
+import { type FormatStringError, parseFormatString, translatePythonRegex } from "../python/index.js";
 import { PROFILE_KEY } from "../profiles.js";
 import { closest } from "../template.js";
 import type { LoadedConfig } from "./config.js";
@@ -83,7 +83,11 @@ function schemaDiagnostics(config: LoadedConfig, schema: Record<string, unknown>
   // `anyOf: [null, object]` also reports "must be null" beside the object's real problem: drop it.
   specific = specific.filter(
     (e) =>
-      !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && specific.some((o) => o !== e && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + "/")))),
+      !(
+        e.keyword === "type" &&
+        (e.params as { type?: unknown }).type === "null" &&
+        specific.some((o) => o !== e && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + "/")))
+      ),
   );
   const chosen = pickPerPath(specific.length ? specific : errors);
   return chosen.map((e) => {
@@ -194,12 +198,24 @@ function semanticDiagnostics(config: LoadedConfig, profile: Profile): Diagnostic
             if (!m || typeof m !== "object") continue;
             for (const [parentKey, list] of Object.entries(m)) {
               if (!type.ancestors.some((a) => a.key === parentKey) && profile.byKey.has(parentKey)) {
-                at([...base, "parent_filters", kind, parentKey], "warning", "CONFIG_FILTER", `parent_filters.${kind}.${parentKey}: ${parentKey} is not a parent of ${type.key}, so this filter never applies`, "key");
+                at(
+                  [...base, "parent_filters", kind, parentKey],
+                  "warning",
+                  "CONFIG_FILTER",
+                  `parent_filters.${kind}.${parentKey}: ${parentKey} is not a parent of ${type.key}, so this filter never applies`,
+                  "key",
+                );
               }
-              if (Array.isArray(list)) list.forEach((p, n) => checkRegex(p, [...base, "parent_filters", kind, parentKey, n]));
+              if (Array.isArray(list))
+                list.forEach((p, n) => {
+                  checkRegex(p, [...base, "parent_filters", kind, parentKey, n]);
+                });
             }
           }
-          if (Array.isArray(s.exclude)) s.exclude.forEach((p, n) => checkRegex(p, [...base, "exclude", n]));
+          if (Array.isArray(s.exclude))
+            s.exclude.forEach((p, n) => {
+              checkRegex(p, [...base, "exclude", n]);
+            });
           for (const fk of finderKeys) {
             const def = profile.finders.get(fk)!;
             const opts = s[fk];
@@ -223,7 +239,10 @@ function splitOption(option: string): Array<string | number> {
 
 function walkStrings(v: unknown, path: Array<string | number>, fn: (s: string, path: Array<string | number>) => void): void {
   if (typeof v === "string") fn(v, path);
-  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, [...path, i], fn));
+  else if (Array.isArray(v))
+    v.forEach((x, i) => {
+      walkStrings(x, [...path, i], fn);
+    });
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walkStrings(x, [...path, k], fn);
 }
 
@@ -266,7 +285,12 @@ function checkTemplate(
   } catch (err) {
     if (metadata) return; // metadata strings are only formatted when a run data row exists; braces may be literal text
     const e = err as FormatStringError;
-    at(path, "error", "CONFIG_TEMPLATE", `${formatPath(path)}: bad template ${JSON.stringify(template)}: ${e.message}${e.index !== undefined ? ` (at character ${e.index + 1})` : ""}`);
+    at(
+      path,
+      "error",
+      "CONFIG_TEMPLATE",
+      `${formatPath(path)}: bad template ${JSON.stringify(template)}: ${e.message}${e.index !== undefined ? ` (at character ${e.index + 1})` : ""}`,
+    );
     return;
   }
   const cast = CAST.exec(template);
@@ -282,7 +306,12 @@ function checkTemplate(
     if (vars.names.includes(name)) continue;
     const guess = closest(name, vars.names);
     if (vars.open) {
-      at(path, "warning", "CONFIG_UNDEFINED_VARIABLE", `${formatPath(path)}: {${name}} is not a built-in variable here and could not be checked against the run data map (${vars.why ?? "map not available"})${guess ? `; did you mean {${guess}}?` : ""}`);
+      at(
+        path,
+        "warning",
+        "CONFIG_UNDEFINED_VARIABLE",
+        `${formatPath(path)}: {${name}} is not a built-in variable here and could not be checked against the run data map (${vars.why ?? "map not available"})${guess ? `; did you mean {${guess}}?` : ""}`,
+      );
     } else {
       at(
         path,

@@ -3,9 +3,9 @@
  * scalars, anchors/aliases and merge keys resolved, last duplicate key wins) but every node keeps
  * its line/column, so later errors can name `file:line:col`.
  */
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type ScalarTag, type Tags } from "yaml";
+import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type ScalarTag, type Tags } from "yaml";
 import { PyFloat } from "../python/index.js";
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic, LoadedYaml, Position } from "../contracts.js";
 
 /** PyYAML's booleans: YAML 1.1 without `y`/`n` (PyYAML reads those as strings). */
 const pyBool = (value: boolean, test: RegExp): ScalarTag => ({
@@ -18,24 +18,9 @@ const PY_TRUE = pyBool(true, /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/);
 const PY_FALSE = pyBool(false, /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/);
 const pyTags = (tags: Tags): Tags => [PY_TRUE, PY_FALSE, ...tags.filter((t) => (t as ScalarTag).tag !== "tag:yaml.org,2002:bool")];
 
-export type YamlPath = ReadonlyArray<string | number>;
+export type { YamlPath } from "../contracts.js";
 
-export interface Position {
-  line: number;
-  col: number;
-}
-
-export interface LoadedYaml {
-  file: string;
-  text: string;
-  /** Plain JSON-like value (integral floats are plain numbers): for schema validation. */
-  value: unknown;
-  /** Python-typed value: integral floats from the YAML text are PyFloat. For output metadata. */
-  pyValue: unknown;
-  /** Position of the node at `path` (aliases followed), or of its nearest ancestor. */
-  positionOf(path: YamlPath, which?: "key" | "value"): Position | undefined;
-  diagnostics: Diagnostic[];
-}
+export type { LoadedYaml, Position } from "../contracts.js";
 
 export class YamlSyntaxError extends Error {
   constructor(

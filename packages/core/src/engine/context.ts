@@ -1,75 +1,46 @@
 /**
  * Run-wide and per-item state handed to finders and importers.
  */
-import type { LoadedConfig } from "../config/config.js";
+import type {
+  EntityItemApi,
+  EntityType,
+  ErrorCode,
+  ItemContextApi,
+  LoadedConfigApi,
+  Logger,
+  OutputStoreApi,
+  PlanNode,
+  Profile,
+  RunContextApi,
+  RunEventListener,
+  RunSettings,
+  RunSummary,
+  SelectionApi,
+  Storage,
+  TemplateVars,
+  WriteRecord,
+} from "../contracts.js";
 import { IngestError } from "../errors.js";
-import type { EntityType, Profile } from "../graph.js";
-import type { Storage } from "../storage/storage.js";
-import { expandTemplate, templateFields, type TemplateVars } from "../template.js";
-import { noEvents, type RunEventListener } from "./events.js";
-import type { EntityItem } from "./item.js";
-import { joinLocation, type OutputStore, type WriteRecord } from "./output.js";
-import type { Selection } from "./selection.js";
+import { expandTemplate, templateFields } from "../template.js";
+import { noEvents } from "./events.js";
+import { joinLocation } from "./output.js";
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  debug?(message: string): void;
-}
+export type { Failure, Logger, PlanNode, RunSettings, RunSummary } from "../contracts.js";
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
-export interface PlanNode {
-  type: string;
-  name: string;
-  entityPath: string;
-  /** Source locations this item reads. */
-  sources: string[];
-  /** What was (or would be) written. */
-  writes: WriteRecord[];
-  status: "planned" | "imported" | "reference" | "skipped" | "failed";
-  /** Steps that ran (or would run): "item", "metadata". */
-  steps: string[];
-  note?: string;
-  error?: { code: string; message: string };
-  children: PlanNode[];
-}
-
-export interface Failure {
-  entityPath: string;
-  step: string;
-  code: string;
-  message: string;
-  where?: string;
-}
-
-export interface RunSummary {
-  imported: number;
-  skipped: number;
-  failed: number;
-  failures: Failure[];
-  /** Output objects written (or, in a dry run, to be written), already up to date, and bytes written. */
-  outputs: { written: number; upToDate: number; bytes: number };
-}
-
-export interface RunSettings {
-  /** Free-form settings importers read (https prefix, write_mrc, ...). */
-  [key: string]: unknown;
-}
-
-export class RunContext {
+export class RunContext implements RunContextApi {
   readonly state = new Map<string, unknown>();
   readonly summary: RunSummary = { imported: 0, skipped: 0, failed: 0, failures: [], outputs: { written: 0, upToDate: 0, bytes: 0 } };
   readonly plan: PlanNode[] = [];
 
   constructor(
     readonly profile: Profile,
-    readonly config: LoadedConfig,
-    /** Input storage, rooted at INPUT/source_prefix. */
+    readonly config: LoadedConfigApi,
+    /** Input storage, rooted at INPUT (or at the profile's inputPrefix below it). */
     readonly input: Storage,
-    readonly output: OutputStore,
-    readonly selection: Selection,
+    readonly output: OutputStoreApi,
+    readonly selection: SelectionApi,
     readonly settings: RunSettings,
     readonly log: Logger,
     /** Seconds since the epoch for `last_updated_at`: one clock per run, pinnable by tests. */
@@ -97,10 +68,10 @@ export class RunContext {
   }
 }
 
-export class ItemContext {
+export class ItemContext implements ItemContextApi {
   constructor(
-    readonly run: RunContext,
-    readonly item: EntityItem,
+    readonly run: RunContextApi,
+    readonly item: EntityItemApi,
     readonly node: PlanNode,
   ) {}
 
@@ -112,7 +83,7 @@ export class ItemContext {
     return this.run.input;
   }
 
-  get output(): OutputStore {
+  get output(): OutputStoreApi {
     return this.run.output;
   }
 
@@ -160,7 +131,7 @@ export class ItemContext {
     return this.output.copyFrom(this.input, fromKey, toKey, this.record);
   }
 
-  fail(code: ConstructorParameters<typeof IngestError>[0], message: string): never {
+  fail(code: ErrorCode, message: string): never {
     throw new IngestError(code, message, { entityPath: this.item.entityPath });
   }
 }

@@ -1,16 +1,15 @@
 /**
  * One found entity (a run, a tomogram, ...) with its parents and template variables.
  */
-import type { FoundItem } from "../finder.js";
-import type { EntityEntry, EntityType } from "../graph.js";
+import type { EntityEntry, EntityItemApi, EntityType, FoundItem } from "../contracts.js";
 import { basenameKey } from "../storage/paths.js";
 
-export class EntityItem {
+export class EntityItem implements EntityItemApi {
   readonly type: EntityType;
   readonly name: string;
   readonly found: FoundItem;
   readonly entry: EntityEntry;
-  readonly parent: EntityItem | undefined;
+  readonly parent: EntityItemApi | undefined;
   /** Location string of the source (`/data/in/TS_01.mrc`, `s3://...`), or null. */
   readonly pathLocation: string | null;
   id: number | undefined;
@@ -19,7 +18,7 @@ export class EntityItem {
   /** Importer scratch space. */
   readonly data = new Map<string, unknown>();
 
-  constructor(init: { type: EntityType; name: string; found: FoundItem; entry: EntityEntry; parent: EntityItem | undefined; pathLocation: string | null }) {
+  constructor(init: { type: EntityType; name: string; found: FoundItem; entry: EntityEntry; parent: EntityItemApi | undefined; pathLocation: string | null }) {
     this.type = init.type;
     this.name = init.name;
     this.found = init.found;

@@ -37,7 +37,7 @@ export function fingerprint(...parts: unknown[]): string {
   h.update(INGESTKIT_VERSION);
   for (const p of parts) {
     h.update("\0");
-    h.update(p instanceof Uint8Array ? p : typeof p === "string" ? p : JSON.stringify(p) ?? "undefined");
+    h.update(p instanceof Uint8Array ? p : typeof p === "string" ? p : (JSON.stringify(p) ?? "undefined"));
   }
   return h.digest("hex");
 }

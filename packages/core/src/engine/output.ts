@@ -11,20 +11,13 @@ import { pyJsonDumps } from "../python/index.js";
 import { globStorage } from "../storage/glob.js";
 import { safeKey } from "../storage/paths.js";
 import { stageLocalFile, type Listing, type StagedFile, type Storage, type StorageStat } from "../storage/storage.js";
-import type { RunEventListener } from "./events.js";
+import type { OutputStoreApi, RunEventListener, WriteRecord } from "../contracts.js";
 import { bytesFingerprint, fingerprint, type Manifest } from "./manifest.js";
 
 // "sized": a dry run's output that nothing reads back (writeBytes with readBack false): its size, not its bytes
 type Staged = { kind: "bytes"; data: Uint8Array } | { kind: "sized"; size: number } | { kind: "copy"; from: Storage; key: string; size: number };
 
-export interface WriteRecord {
-  key: string;
-  kind: "json" | "bytes" | "copy";
-  /** Source location for copies. */
-  from?: string;
-  /** The output already holds what this write would produce (same fingerprint): not written. */
-  upToDate?: boolean;
-}
+export type { WriteRecord } from "../contracts.js";
 
 export interface OutputOptions {
   /** What made each existing output; writes with an unchanged fingerprint are skipped. */
@@ -41,7 +34,7 @@ export interface OutputStats {
   bytes: number;
 }
 
-export class OutputStore {
+export class OutputStore implements OutputStoreApi {
   private readonly staged = new Map<string, Staged>();
   readonly stats: OutputStats = { written: 0, upToDate: 0, bytes: 0 };
 
@@ -289,7 +282,7 @@ export class OutputStore {
     const k = safeKey(key, "output path");
     const fromLocation = joinLocation(from.location, fromKey);
     const st = await from.stat(fromKey);
-    if (!st || st.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${fromLocation}`);
+    if (st?.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${fromLocation}`);
     // the source's identity, not its location: the same deposit read from S3 or a local copy
     // of it is the same input when size, time and tag agree
     const fp = fingerprint("copy", fromKey, st.size, st.mtimeMs ?? null, st.etag ?? null);

@@ -4,23 +4,13 @@
  * `--filter-<type>-name RE` / `--exclude-<type>-name RE` (Python re.match: anchored at the start).
  */
 import { IngestError } from "../errors.js";
-import type { EntityType, Profile } from "../graph.js";
+import type { EntityType, Profile, SelectionApi, SelectionFlags } from "../contracts.js";
 import { compilePythonRegex, type PyRegex } from "../python/index.js";
 import { closest } from "../template.js";
 
-export interface SelectionFlags {
-  importEverything?: boolean;
-  importAllMetadata?: boolean;
-  /** Plural keys (`runs`, `voxel_spacings` or `voxel-spacings`). */
-  imports?: string[];
-  /** Type keys (`run`, `voxel-spacing`). */
-  metadata?: string[];
-  /** Type key -> regexes. */
-  filters?: Record<string, string[]>;
-  excludes?: Record<string, string[]>;
-}
+export type { SelectionFlags } from "../contracts.js";
 
-export class Selection {
+export class Selection implements SelectionApi {
   readonly toImport: Set<string>;
   readonly metadataImport: Set<string>;
   readonly toIterate: Set<string>;
@@ -89,7 +79,7 @@ export class Selection {
     const ex = this.excludes.get(typeKey)?.find((r) => r.match(name));
     if (ex) return { keep: false, why: `excluded by --exclude-${typeKey.replace(/_/g, "-")}-name ${ex.pattern}` };
     const fs = this.filters.get(typeKey);
-    if (fs && fs.length && !fs.some((r) => r.match(name))) return { keep: false, why: `not matched by --filter-${typeKey.replace(/_/g, "-")}-name` };
+    if (fs?.length && !fs.some((r) => r.match(name))) return { keep: false, why: `not matched by --filter-${typeKey.replace(/_/g, "-")}-name` };
     return { keep: true };
   }
 }

@@ -58,7 +58,17 @@ async function walkTypes(run: RunContext, types: readonly EntityType[], parent: 
     } catch (err) {
       const entityPath = `${parent ? parent.entityPath + " / " : ""}${type.plural.replace(/_/g, " ")}`;
       const e = wrapError(err, "IMPORTER_FAILED", { entityPath });
-      const node: PlanNode = { type: type.key, name: "*", entityPath, sources: [], writes: [], status: "failed", steps: [], error: { code: e.code, message: e.message }, children: [] };
+      const node: PlanNode = {
+        type: type.key,
+        name: "*",
+        entityPath,
+        sources: [],
+        writes: [],
+        status: "failed",
+        steps: [],
+        error: { code: e.code, message: e.message },
+        children: [],
+      };
       plan.push(node);
       recordFailure(run, entityPath, "find", e, node);
       run.emit({ event: "entity", type: type.key, name: "*", entityPath, status: "failed", written: 0, upToDate: 0, step: "find", code: e.code, message: e.message });
@@ -187,7 +197,9 @@ function recordFailure(run: RunContext, entityPath: string, step: string, e: Ing
   const list = failureOf.get(node) ?? [];
   list.push(failure);
   failureOf.set(node, list);
-  run.log.error(`${entityPath}: ${step === "find" ? "finding items failed" : step === "metadata" ? "metadata failed" : "import failed"}: ${e.message}${where ? ` (${where})` : ""} [${e.code}]`);
+  run.log.error(
+    `${entityPath}: ${step === "find" ? "finding items failed" : step === "metadata" ? "metadata failed" : "import failed"}: ${e.message}${where ? ` (${where})` : ""} [${e.code}]`,
+  );
 }
 
 function sourcesOf(run: RunContext, item: EntityItem): string[] {

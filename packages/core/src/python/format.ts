@@ -8,17 +8,7 @@
  * Python rounds the exact binary value half-to-even (-> "0.12"); the float code below follows
  * CPython's Objects/stringlib/unicode_format.h, formatter_unicode.c and Python/pystrtod.c.
  */
-import {
-  PyFloat,
-  isPlainObject,
-  pyAscii,
-  pyExponent,
-  pyRepr,
-  pyReprValue,
-  pyStr,
-  pyTypeName,
-  shortestDigits,
-} from "./float.js";
+import { PyFloat, isPlainObject, pyAscii, pyExponent, pyRepr, pyReprValue, pyStr, pyTypeName, shortestDigits } from "@ingestkit/formats/python";
 
 export type FormatConversion = "s" | "r" | "a";
 
@@ -247,7 +237,7 @@ export function pyFormat(template: string, vars: Record<string, unknown>): strin
       out += part.text;
       continue;
     }
-    if (!Object.prototype.hasOwnProperty.call(vars, part.name) || vars[part.name] === undefined) {
+    if (!Object.hasOwn(vars, part.name) || vars[part.name] === undefined) {
       throw new MissingFormatVariableError(part.name, part.start);
     }
     try {
@@ -284,7 +274,7 @@ function getItem(value: unknown, key: string | number): unknown {
   if (isPlainObject(value)) {
     // JS object keys are strings, so a YAML int key 0 and a str key "0" are the same key here.
     const k = String(key);
-    if (!Object.prototype.hasOwnProperty.call(value, k) || value[k] === undefined) {
+    if (!Object.hasOwn(value, k) || value[k] === undefined) {
       throw new FormatValueError(pyReprValue(key), "KeyError");
     }
     return value[k];
@@ -391,8 +381,7 @@ function parseSpec(specText: string, defaultAlign: Align, defaultType: string, t
   if (end - pos === 1) spec.type = cps[pos] ?? "";
   if (spec.separator) {
     // PEP 378 / PEP 515: ',' for decimal types only, '_' also for binary/octal/hex.
-    const ok =
-      spec.type === "" || "defgEG%F".includes(spec.type) || (spec.separator === "_" && "boxX".includes(spec.type));
+    const ok = spec.type === "" || "defgEG%F".includes(spec.type) || (spec.separator === "_" && "boxX".includes(spec.type));
     if (!ok) throw valueError(`Cannot specify '${spec.separator}' with ${codeText(spec.type)}.`);
   }
   return spec;
@@ -434,7 +423,7 @@ export function formatValue(value: unknown, spec = "", conversion?: FormatConver
 
 function pad(text: string, spec: Spec): string {
   const len = codePointLength(text);
-  const total = spec.width > len ? spec.width : len;
+  const total = Math.max(spec.width, len);
   const left = spec.align === ">" ? total - len : spec.align === "^" ? Math.floor((total - len) / 2) : 0;
   const right = total - len - left;
   return spec.fill.repeat(left) + text + spec.fill.repeat(right);
@@ -517,16 +506,7 @@ function fillNumber(parts: NumberParts, spec: Spec, groupSize: number): string {
     } else if (spec.align === "=") inner = padding;
     else left = padding;
   }
-  return (
-    spec.fill.repeat(left) +
-    sign +
-    parts.prefix +
-    spec.fill.repeat(inner) +
-    grouped +
-    (parts.hasDecimal ? "." : "") +
-    parts.remainder +
-    spec.fill.repeat(right)
-  );
+  return spec.fill.repeat(left) + sign + parts.prefix + spec.fill.repeat(inner) + grouped + (parts.hasDecimal ? "." : "") + parts.remainder + spec.fill.repeat(right);
 }
 
 function formatInt(value: bigint, specText: string, typeName: string): string {
@@ -689,14 +669,7 @@ function dtoa(x: number, mode: 0 | 2 | 3, ndigits: number): { digits: string; de
   return { digits: all.replace(/0+$/, ""), decpt: all.length - ndigits };
 }
 
-function doubleToString(
-  x: number,
-  code: string,
-  precisionIn: number,
-  addDot0: boolean,
-  alternate: boolean,
-  noNeg0: boolean,
-): string {
+function doubleToString(x: number, code: string, precisionIn: number, addDot0: boolean, alternate: boolean, noNeg0: boolean): string {
   const upper = code === "E" || code === "F" || code === "G";
   const format = code.toLowerCase();
   let precision = precisionIn;

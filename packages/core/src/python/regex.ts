@@ -18,9 +18,7 @@
  * used in a character class. Variable-width lookbehind, an error in Python, is accepted.
  */
 
-export type PythonRegexTranslation =
-  | { ok: true; source: string; flags: string }
-  | { ok: false; message: string; index: number };
+export type PythonRegexTranslation = { ok: true; source: string; flags: string } | { ok: false; message: string; index: number };
 
 /** Alias of PythonRegexTranslation. */
 export type TranslateResult = PythonRegexTranslation;

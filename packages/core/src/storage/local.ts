@@ -30,6 +30,10 @@ export class LocalStorage implements Storage {
     this.location = this.root;
   }
 
+  below(prefix: string): LocalStorage {
+    return new LocalStorage(this.pathOf(prefix));
+  }
+
   /** Absolute filesystem path of a key; refuses keys that escape the root. */
   pathOf(key: string): string {
     const k = safeKey(key);
@@ -177,7 +181,7 @@ export class LocalStorage implements Storage {
   async readStream(key: string): Promise<Readable> {
     const p = this.pathOf(key);
     const s = await this.stat(key);
-    if (!s || s.kind !== "file") throw this.readError(key, Object.assign(new Error("missing"), { code: "ENOENT", path: p }));
+    if (s?.kind !== "file") throw this.readError(key, Object.assign(new Error("missing"), { code: "ENOENT", path: p }));
     return createReadStream(p);
   }
 

@@ -20,14 +20,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 20_000, random: Math.random };
 
 /** One retry about to happen; `attempt` is the attempt that failed (1-based). */
-export interface RetryEvent {
-  operation: string;
-  location: string;
-  attempt: number;
-  maxAttempts: number;
-  delayMs: number;
-  cause: string;
-}
+import type { RetryEvent } from "../contracts.js";
+
+export type { RetryEvent } from "../contracts.js";
 
 export type RetryLogger = (event: RetryEvent) => void;
 
@@ -106,9 +101,7 @@ export function describeRetryCause(err: unknown): string {
  * credentials of presigned URLs or Authorization headers.
  */
 export function redactSecrets(text: string): string {
-  let out = text
-    .replace(/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, "$1<redacted>")
-    .replace(/(Signature=|Credential=)[^,\s"']+/g, "$1<redacted>");
+  let out = text.replace(/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, "$1<redacted>").replace(/(Signature=|Credential=)[^,\s"']+/g, "$1<redacted>");
   for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
     const v = process.env[name];
     if (v && v.length >= 4) out = out.split(v).join("<redacted>");
@@ -122,13 +115,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Runs `fn` until it succeeds, fails with a non-retryable error or runs out of attempts. `fn`
  * gets the attempt number (1-based).
  */
-export async function withRetry<T>(
-  operation: string,
-  location: string,
-  fn: (attempt: number) => Promise<T>,
-  policy: RetryPolicy,
-  log?: RetryLogger,
-): Promise<T> {
+export async function withRetry<T>(operation: string, location: string, fn: (attempt: number) => Promise<T>, policy: RetryPolicy, log?: RetryLogger): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

@@ -49,8 +49,10 @@ export class S3Storage implements Storage {
   private readonly listPageSize: number;
   private readonly policy: RetryPolicy;
   private readonly onRetry: RetryLogger | undefined;
+  private readonly options: S3StorageOptions;
 
   constructor(location: string, options: S3StorageOptions) {
+    this.options = options;
     const { bucket, prefix } = parseS3Url(location);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -61,6 +63,11 @@ export class S3Storage implements Storage {
     this.listPageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
     this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
     this.onRetry = options.onRetry;
+  }
+
+  below(prefix: string): S3Storage {
+    const k = safeKey(prefix, "prefix");
+    return k ? new S3Storage(formatS3Url({ bucket: this.bucket, prefix: this.prefix ? `${this.prefix}/${k}` : k }), this.options) : this;
   }
 
   /** The object key of a storage key; refuses keys that escape the root. */
@@ -215,14 +222,19 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       // list a page, delete it, list again: the listing never depends on what was deleted
-      const page = await this.client.send(new (s3sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize, DELETE_BATCH), ContinuationToken: token }));
+      const page = await this.client.send(
+        new (s3sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(this.listPageSize, DELETE_BATCH), ContinuationToken: token }),
+      );
       const keys = (page.Contents ?? []).map((o) => o.Key).filter((x): x is string => !!x);
       if (keys.length > 0) {
         const res = await this.client.send(new (s3sdk().DeleteObjectsCommand)({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         const failed = res.Errors ?? [];
         if (failed.length > 0) {
           const first = failed[0]!;
-          throw new IngestError("IO", `cannot delete ${failed.length} object(s) under s3://${this.bucket}/${prefix}, e.g. ${first.Key}: ${first.Code ?? ""} ${first.Message ?? ""}`.trim());
+          throw new IngestError(
+            "IO",
+            `cannot delete ${failed.length} object(s) under s3://${this.bucket}/${prefix}, e.g. ${first.Key}: ${first.Code ?? ""} ${first.Message ?? ""}`.trim(),
+          );
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -3,6 +3,9 @@
  * Missing objects read as `undefined` from `stat`; `read` on a missing key throws SOURCE_MISSING.
  */
 import type { Readable } from "node:stream";
+import type { StagedFile } from "@ingestkit/formats";
+
+export type { StagedFile } from "@ingestkit/formats";
 
 export interface StorageStat {
   kind: "file" | "dir";
@@ -11,15 +14,6 @@ export interface StorageStat {
   mtimeMs?: number;
   /** Entity tag (S3 objects): changes whenever the content does. */
   etag?: string;
-}
-
-/** A local file that becomes an object on `commit`, atomically (readers see the old object or the whole new one). */
-export interface StagedFile {
-  /** Absolute local path to create and write; it does not exist yet. */
-  readonly path: string;
-  commit(): Promise<void>;
-  /** Removes the file (if it was created); safe after a failed commit. */
-  abort(): Promise<void>;
 }
 
 export interface Listing {
@@ -63,6 +57,8 @@ export interface Storage {
   writeStream(key: string, source: AsyncIterable<Uint8Array> | Readable): Promise<void>;
   /** Copy within this storage. */
   copy(fromKey: string, toKey: string): Promise<void>;
+  /** The same store rooted at `prefix` below this root (a config's source prefix); the prefix may not escape. */
+  below?(prefix: string): Storage;
   /** Deletes an object, or a whole prefix with `recursive`. Missing is not an error. */
   delete(key: string, options?: { recursive?: boolean }): Promise<void>;
   /**

@@ -22,6 +22,7 @@ describe("pyRepr", () => {
     expect(pyRepr(0, true)).toBe("0.0");
     expect(pyRepr(-0, true)).toBe("-0.0");
     expect(pyRepr(1e15, true)).toBe("1000000000000000.0");
+    // biome-ignore lint/correctness/noPrecisionLoss: the literal rounds, as Python reads it
     expect(pyRepr(9007199254740993, true)).toBe("9007199254740992.0");
   });
 
@@ -39,6 +40,7 @@ describe("pyRepr", () => {
     expect(pyRepr(2.5e-5, true)).toBe("2.5e-05");
     expect(pyRepr(1.5e-7, true)).toBe("1.5e-07");
     expect(pyRepr(123456789012345680.0, true)).toBe("1.2345678901234568e+17");
+    // biome-ignore lint/correctness/noPrecisionLoss: literals written as Python would read them
     expect(pyRepr(12345678901234567.0, true)).toBe("1.2345678901234568e+16");
     expect(pyRepr(1e21, true)).toBe("1e+21");
     expect(pyRepr(1e22, true)).toBe("1e+22");
@@ -83,9 +85,7 @@ describe("pyStringRepr", () => {
   });
 
   it("escapes backslashes and non-printable characters, keeps printable non-ASCII", () => {
-    expect(pyStringRepr("tab\there\\ \x07\x7f\x85\xa0\u200b\ud800é😀")).toBe(
-      "'tab\\there\\\\ \\x07\\x7f\\x85\\xa0\\u200b\\ud800é😀'",
-    );
+    expect(pyStringRepr("tab\there\\ \x07\x7f\x85\xa0\u200b\ud800é😀")).toBe("'tab\\there\\\\ \\x07\\x7f\\x85\\xa0\\u200b\\ud800é😀'");
     expect(pyStringRepr("a\nb\rc\x00")).toBe("'a\\nb\\rc\\x00'");
     expect(pyStringRepr("\u2028")).toBe("'\\u2028'");
   });
@@ -119,7 +119,14 @@ describe("pyStr / pyReprValue / pyAscii", () => {
     expect(pyStr(value)).toBe(`{'a': "it's", 'b': 'x"y', 'c': 'both\\'"', 'd': None, 'e': True, 'f': 1.0, 'g': [1, 2.5, 'x', []], 'h': {}}`);
     expect(pyStr(["a", 1])).toBe("['a', 1]");
     expect(pyStr({ a: 1 })).toBe("{'a': 1}");
-    expect(pyStr(new Map<unknown, unknown>([[1, "one"], ["k", [null]]]))).toBe("{1: 'one', 'k': [None]}");
+    expect(
+      pyStr(
+        new Map<unknown, unknown>([
+          [1, "one"],
+          ["k", [null]],
+        ]),
+      ),
+    ).toBe("{1: 'one', 'k': [None]}");
   });
 
   it("skips undefined properties and prints self-references as Python does", () => {
@@ -137,16 +144,6 @@ describe("pyStr / pyReprValue / pyAscii", () => {
   });
 
   it("names Python types", () => {
-    expect([null, true, 1, 1.5, new PyFloat(1), "s", [], {}, new Map()].map(pyTypeName)).toEqual([
-      "NoneType",
-      "bool",
-      "int",
-      "float",
-      "float",
-      "str",
-      "list",
-      "dict",
-      "dict",
-    ]);
+    expect([null, true, 1, 1.5, new PyFloat(1), "s", [], {}, new Map()].map(pyTypeName)).toEqual(["NoneType", "bool", "int", "float", "float", "str", "list", "dict", "dict"]);
   });
 });

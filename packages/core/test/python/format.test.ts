@@ -1,15 +1,6 @@
 // Expected strings and messages are CPython 3.11 `format(value, spec)` / `str.format(**vars)` output.
 import { describe, expect, it } from "vitest";
-import {
-  FormatStringError,
-  FormatValueError,
-  MissingFormatVariableError,
-  PyFloat,
-  formatFieldNames,
-  formatValue,
-  parseFormatString,
-  pyFormat,
-} from "../../src/python/index.js";
+import { FormatStringError, FormatValueError, MissingFormatVariableError, PyFloat, formatFieldNames, formatValue, parseFormatString, pyFormat } from "../../src/python/index.js";
 
 type Case = [value: unknown, spec: string, expected: string];
 
@@ -157,7 +148,11 @@ describe("formatValue: fixed point rounds the exact binary value half-to-even", 
     check([
       [1e20, "f", "100000000000000000000.000000"],
       [1e-20, ".25f", "0.0000000000000000000100000"],
-      [1e300 * 10, ".0f", "10000000000000000525047602552044202487044685811081591549158541155118024579889081957863713750804478640437044438328838781769425232353604305756447921847867069828483872009265758037378302337947880900593689532349707999450811190389676408800746527427801424945792587888200568428381156694721963868654594005401600"],
+      [
+        1e300 * 10,
+        ".0f",
+        "10000000000000000525047602552044202487044685811081591549158541155118024579889081957863713750804478640437044438328838781769425232353604305756447921847867069828483872009265758037378302337947880900593689532349707999450811190389676408800746527427801424945792587888200568428381156694721963868654594005401600",
+      ],
       [3, ".2f", "3.00"],
     ]);
   });

@@ -4,9 +4,7 @@ import { PyFloat, pyJsonDumps, pyJsonString } from "../../src/python/index.js";
 
 describe("pyJsonDumps", () => {
   it("matches json.dumps(indent=4): nested layout, inline empty containers, ASCII escapes", () => {
-    expect(pyJsonDumps({ a: [], b: {}, c: [1, 2.5], d: "é" })).toBe(
-      '{\n    "a": [],\n    "b": {},\n    "c": [\n        1,\n        2.5\n    ],\n    "d": "\\u00e9"\n}',
-    );
+    expect(pyJsonDumps({ a: [], b: {}, c: [1, 2.5], d: "é" })).toBe('{\n    "a": [],\n    "b": {},\n    "c": [\n        1,\n        2.5\n    ],\n    "d": "\\u00e9"\n}');
   });
 
   it("writes Python numbers, booleans and null", () => {
@@ -30,15 +28,11 @@ describe("pyJsonDumps", () => {
   });
 
   it("distinguishes int 1 from float 1.0 and keeps negative zero floats", () => {
-    expect(pyJsonDumps([1, new PyFloat(1), -0, new PyFloat(-0), 0.5, 12345678901234567890n])).toBe(
-      "[\n    1,\n    1.0,\n    0,\n    -0.0,\n    0.5,\n    12345678901234567890\n]",
-    );
+    expect(pyJsonDumps([1, new PyFloat(1), -0, new PyFloat(-0), 0.5, 12345678901234567890n])).toBe("[\n    1,\n    1.0,\n    0,\n    -0.0,\n    0.5,\n    12345678901234567890\n]");
   });
 
   it("escapes strings like ensure_ascii=True (no '/' escape, surrogate pairs, lowercase hex)", () => {
-    expect(pyJsonDumps('a"b\\c/d\n\r\t\b\f\x00\x1f\x7f\u2028😀\ud800')).toBe(
-      '"a\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0000\\u001f\\u007f\\u2028\\ud83d\\ude00\\ud800"',
-    );
+    expect(pyJsonDumps('a"b\\c/d\n\r\t\b\f\x00\x1f\x7f\u2028😀\ud800')).toBe('"a\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0000\\u001f\\u007f\\u2028\\ud83d\\ude00\\ud800"');
     expect(pyJsonString("中")).toBe('"\\u4e2d"');
   });
 

@@ -65,8 +65,7 @@ export const corpusRelative = (p: string): string => relative(CONFIGS_DIR, p);
 // rejected by pydantic but accepted here; no corpus file has an unquoted timestamp).
 
 const PY_BOOL_RE = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const PY_INT_RE =
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const PY_INT_RE = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const PY_FLOAT_RE =
   /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const PY_NULL_RE = /^(?:~|null|Null|NULL|)$/;
@@ -226,8 +225,7 @@ export function replaceFormattedString(value: string): string | number {
 export function replaceFormattedStrings(configData: PlainObject, depth = 0, permittedParent = false): PlainObject {
   for (const key of Object.keys(configData)) {
     const value = configData[key];
-    const currPermittedParent =
-      permittedParent || (Object.hasOwn(PERMITTED_FORMATTED_STRINGS, key) && depth === PERMITTED_FORMATTED_STRINGS[key]);
+    const currPermittedParent = permittedParent || (Object.hasOwn(PERMITTED_FORMATTED_STRINGS, key) && depth === PERMITTED_FORMATTED_STRINGS[key]);
     if (isPlainObject(value)) {
       configData[key] = replaceFormattedStrings(value, depth + 1, currPermittedParent);
     } else if (Array.isArray(value)) {

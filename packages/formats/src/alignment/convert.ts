@@ -117,11 +117,7 @@ export function convertAreTomo3Alignment(aln: string, location: string): Alignme
   for (const dark of parsed.darkFrames) {
     const at = kept.indexOf(dark.sectionIndex);
     if (at < 0) {
-      throw new AlignmentFileError(
-        location,
-        `DarkFrame section ${dark.sectionIndex} is not one of the ${parsed.rawSize[2]} raw sections (or is listed twice)`,
-        dark.line,
-      );
+      throw new AlignmentFileError(location, `DarkFrame section ${dark.sectionIndex} is not one of the ${parsed.rawSize[2]} raw sections (or is listed twice)`, dark.line);
     }
     kept.splice(at, 1);
   }

@@ -38,10 +38,7 @@ export function fields(line: string): string[] {
 }
 
 const DIGITS = String.raw`\d(?:_?\d)*`;
-const PY_FLOAT = new RegExp(
-  String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:e[+-]?${DIGITS})?|inf(?:inity)?|nan)$`,
-  "i",
-);
+const PY_FLOAT = new RegExp(String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:e[+-]?${DIGITS})?|inf(?:inity)?|nan)$`, "i");
 const PY_INT = new RegExp(String.raw`^[+-]?${DIGITS}$`);
 
 /** Python `float(s)`, or undefined where Python raises ValueError. */

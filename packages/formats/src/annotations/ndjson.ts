@@ -14,7 +14,7 @@
  *   `NaN` / `Infinity` for non-finite values; `instance_id` is a Python int (`3`).
  * Example: `{"type": "point", "location": {"x": 0.5, "y": 1.0, "z": 1.5}}`.
  */
-import { pythonFloatRepr } from "../zarr/python-json.js";
+import { pythonFloatRepr } from "../python/index.js";
 import type { PointRecord, PointShape } from "./points.js";
 
 const TYPE_OF_SHAPE: { readonly [S in PointShape]: string } = {

@@ -192,7 +192,7 @@ function columnsOf(table: StarTable, names: readonly string[]): number[] {
   return names.map((n) => table.index(n));
 }
 
-function numbers(ctx: Ctx, table: StarTable, row: StarRow, indices: readonly number[], names: readonly string[]): number[] {
+function numbers(ctx: Ctx, _table: StarTable, row: StarRow, indices: readonly number[], names: readonly string[]): number[] {
   return indices.map((i, k) => floatField(ctx, row.values[i], `_${names[k]}`, `line ${row.line}`));
 }
 
@@ -293,7 +293,11 @@ function readCopick(ctx: Ctx, text: string): PointRecord[] {
     const record: PointRecord = { location: located(ctx, coords) };
     if (ctx.shape === "OrientedPoint") {
       const t = p.transformation_;
-      let matrix: number[][] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+      let matrix: number[][] = [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ];
       if (t !== undefined && t !== null) {
         const ok = Array.isArray(t) && t.length >= 3 && t.slice(0, 3).every((row) => Array.isArray(row) && row.length >= 3 && row.slice(0, 3).every((v) => typeof v === "number"));
         if (!ok) throw bad("transformation_ is not a 4x4 number matrix");

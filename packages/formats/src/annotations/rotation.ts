@@ -57,12 +57,7 @@ export function composeQuaternions(p: Quaternion, q: Quaternion): Quaternion {
   const cross0 = p[1] * q[2] - p[2] * q[1];
   const cross1 = p[2] * q[0] - p[0] * q[2];
   const cross2 = p[0] * q[1] - p[1] * q[0];
-  return [
-    p[3] * q[0] + q[3] * p[0] + cross0,
-    p[3] * q[1] + q[3] * p[1] + cross1,
-    p[3] * q[2] + q[3] * p[2] + cross2,
-    p[3] * q[3] - p[0] * q[0] - p[1] * q[1] - p[2] * q[2],
-  ];
+  return [p[3] * q[0] + q[3] * p[0] + cross0, p[3] * q[1] + q[3] * p[1] + cross1, p[3] * q[2] + q[3] * p[2] + cross2, p[3] * q[3] - p[0] * q[0] - p[1] * q[1] - p[2] * q[2]];
 }
 
 /** `Rotation.from_euler(seq, angles, degrees).as_quat()` (no normalisation, as SciPy 1.10). */

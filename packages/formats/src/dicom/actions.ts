@@ -18,9 +18,7 @@ export interface ProfileOptions {
   cleanDescriptors?: boolean;
 }
 
-const BY_TAG: ReadonlyMap<string, AnnexERow> = new Map(
-  ANNEX_E_ROWS.filter((r) => r.kind === "tag").map((r) => [r.tag, r] as const),
-);
+const BY_TAG: ReadonlyMap<string, AnnexERow> = new Map(ANNEX_E_ROWS.filter((r) => r.kind === "tag").map((r) => [r.tag, r] as const));
 const WILDCARDS = ANNEX_E_ROWS.filter((r) => r.kind === "wildcard").map((r) => ({
   row: r,
   re: new RegExp(`^${r.tag.replace(/X/g, "[0-9A-F]")}$`),

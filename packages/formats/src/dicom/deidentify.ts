@@ -119,13 +119,16 @@ class Deidentifier {
 
   private buildScrubber(dict: DcmjsDict): RegExp | undefined {
     const tokens = new Set<string>();
-    for (const tag of IDENTIFIER_TAGS) for (const v of dict[tag]?.Value ?? []) {
-      const t = textOf(v)?.trim();
-      if (t && t.length >= 3) tokens.add(t);
-    }
-    for (const el of Object.values(dict)) if (el.vr === "PN") for (const v of el.Value ?? []) {
-      for (const part of (textOf(v) ?? "").split(/[\^=\s,]+/)) if (part.length >= 3) tokens.add(part);
-    }
+    for (const tag of IDENTIFIER_TAGS)
+      for (const v of dict[tag]?.Value ?? []) {
+        const t = textOf(v)?.trim();
+        if (t && t.length >= 3) tokens.add(t);
+      }
+    for (const el of Object.values(dict))
+      if (el.vr === "PN")
+        for (const v of el.Value ?? []) {
+          for (const part of (textOf(v) ?? "").split(/[\^=\s,]+/)) if (part.length >= 3) tokens.add(part);
+        }
     if (tokens.size === 0) return undefined;
     const sorted = [...tokens].sort((a, b) => b.length - a.length).map(escapeRe);
     return new RegExp(sorted.join("|"), "gi");
@@ -151,7 +154,7 @@ class Deidentifier {
         continue;
       }
       const row = annexERow(tag);
-      let action: ResolvedAction = row ? resolveRowAction(row, this.o) : "keep";
+      const action: ResolvedAction = row ? resolveRowAction(row, this.o) : "keep";
       if ((tag === PATIENT_ID || tag === ACCESSION_NUMBER) && action !== "keep" && action !== "remove") {
         this.pseudonymize(el, tag);
         continue;
@@ -332,12 +335,7 @@ class Deidentifier {
  * De-identify a dcmjs raw dict (and optionally its file meta information) in place.
  * `vrOf` gives the VR for "replace:" custom rules that add a missing top-level attribute.
  */
-export function deidentifyDataset(
-  dict: DcmjsDict,
-  options: DeidentifyOptions,
-  meta?: DcmjsDict,
-  vrOf?: (tag: string) => string | undefined,
-): DeidentifyResult {
+export function deidentifyDataset(dict: DcmjsDict, options: DeidentifyOptions, meta?: DcmjsDict, vrOf?: (tag: string) => string | undefined): DeidentifyResult {
   const d = new Deidentifier(options);
   d.run(dict, meta);
   const warnings = d.warnings;

@@ -31,7 +31,5 @@ export function errorMessage(e: unknown): string {
 /** Does a reader error mean "ran out of bytes"? (dcmjs: "past end of input"/RangeError; dicom-parser: "buffer overrun"/"past end"). */
 export function looksTruncated(e: unknown): boolean {
   if (e instanceof RangeError) return true;
-  return /past end|end of (input|buffer)|buffer overrun|outside the bounds|out of bounds|offset is outside|beyond the end/i.test(
-    errorMessage(e),
-  );
+  return /past end|end of (input|buffer)|buffer overrun|outside the bounds|out of bounds|offset is outside|beyond the end/i.test(errorMessage(e));
 }

@@ -16,7 +16,8 @@ import { DicomError, errorMessage } from "./errors.js";
 import { pixelDataRange } from "./pixel.js";
 import { hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN } from "./scan.js";
 import { stampDataset } from "./stamp.js";
-import { vrOf, type DeidentifyFileOptions, type DeidentifyFileResult, type DeidentifyPartsResult } from "./file.js";
+import type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file-types.js";
+import { vrOf } from "./vr.js";
 import { writeDicomDict } from "./write.js";
 
 const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";

@@ -4,49 +4,21 @@
 import { createRequire } from "node:module";
 import type { DcmjsDict } from "dcmjs";
 import { dcmjs } from "./dcmjs-lazy.js";
-import { deidentifyDataset, type DeidentifyOptions, type DeidentifyResult } from "./deidentify.js";
+import { deidentifyDataset } from "./deidentify.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
 import { deidentifyFileFastParts } from "./fast.js";
-import { stampDataset, type Stamp } from "./stamp.js";
-import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN, scanDicomHeader, type DicomHeader } from "./scan.js";
+import type { DeidentifyFileResult, DeidentifyPartsResult, DeidentifyFileOptions } from "./file-types.js";
+import { stampDataset } from "./stamp.js";
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, hasDicmPrefix, IMPLICIT_VR_LITTLE_ENDIAN, scanDicomHeader } from "./scan.js";
+import { vrOf } from "./vr.js";
+
+export type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file-types.js";
+export { vrOf } from "./vr.js";
 
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof import("dicom-parser");
 
-export interface DeidentifyFileOptions extends DeidentifyOptions {
-  /** for error messages */
-  fileName?: string;
-  /** values written after de-identification (standard attributes or private tags, see stamp.ts) */
-  stamps?: readonly Stamp[];
-  /** rewrite only the header and copy the pixel data through when possible (fast.ts). Default true. */
-  fastPath?: boolean;
-  /**
-   * The caller's scanDicomHeader of these same bytes (not as a prefix): it is not scanned again. A header parse is
-   * ~0.1 ms, a sizeable part of the per-file cost when a run de-identifies thousands of small files.
-   */
-  scanned?: DicomHeader;
-}
-
-export interface DeidentifyFileResult extends DeidentifyResult {
-  bytes: Uint8Array;
-}
-
-/**
- * The output of deidentifyFile as two parts whose concatenation is `bytes`: `head` (new bytes) and `tail`, a view
- * of the input from `tailOffset` on that passes through unchanged (the pixel data on the fast path; empty, with
- * `tailOffset` = the input's length, when the whole file was rewritten).
- */
-export interface DeidentifyPartsResult extends DeidentifyResult {
-  head: Uint8Array;
-  tail: Uint8Array;
-  tailOffset: number;
-}
-
 const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-
-export function vrOf(tag: string): string | undefined {
-  return dcmjs().data.DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
-}
 
 /** Transfer syntax from the file meta information only (undefined when it cannot be read). */
 function metaTransferSyntax(bytes: Uint8Array): string | undefined {

@@ -5,8 +5,9 @@ export { annexERow, dummyValue, isPrivateTag, resolveRowAction } from "./actions
 export type { ProfileOptions, ResolvedAction } from "./actions.js";
 export { DEID_METHOD_CODES, deidentifyDataset, mergeMappings, normalizeTag } from "./deidentify.js";
 export type { CustomRule, DeidentifyOptions, DeidentifyResult, DeidMappings } from "./deidentify.js";
-export { deidentifyFile, deidentifyFileParts, vrOf } from "./file.js";
-export type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file.js";
+export { deidentifyFile, deidentifyFileParts } from "./file.js";
+export type { DeidentifyFileOptions, DeidentifyFileResult, DeidentifyPartsResult } from "./file-types.js";
+export { vrOf } from "./vr.js";
 export { deidentifyLocalFile } from "./local-file.js";
 export type { LocalFileResult } from "./local-file.js";
 export { encodeElement, writeDicomDict } from "./write.js";

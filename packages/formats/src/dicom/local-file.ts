@@ -1,6 +1,6 @@
 // One local DICOM file de-identified from its path, synchronously: read (into a caller's reusable buffer), header scan,
 // deidentifyFileParts, the scan of the rewritten header, and (when asked) the output written to a given path. This is
-// the whole per-file job of a de-identification worker thread (importers' dicom/deid-pool.ts): with blocking calls in
+// the whole per-file job of a de-identification worker thread (importers' dicom/deid-worker.ts): with blocking calls in
 // the worker, a file costs no thread-pool round trips, and the main thread only names the outputs (and writes them
 // when the worker did not). The short-write loop repeats core's fd-io.ts: formats does not depend on core.
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writevSync } from "node:fs";

@@ -38,7 +38,37 @@ const MAX_KEY_BYTES = 1024;
 /** dcmjs 0.51's VRs with a 32-bit length in explicit VR (its `length32VRs`; OL, OV, SV are not among them there). */
 const LENGTH32 = new Set(["OB", "OW", "OF", "SQ", "UC", "UR", "UT", "UN", "OD", "UV"]);
 /** explicit VRs framed here (dcmjs' VR instances less SQ and UN, which it decodes its own way) */
-const FRAMED = new Set(["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF", "OW", "PN", "SH", "SL", "SS", "ST", "TM", "UC", "UI", "UL", "UR", "US", "UT", "UV"]);
+const FRAMED = new Set([
+  "AE",
+  "AS",
+  "AT",
+  "CS",
+  "DA",
+  "DS",
+  "DT",
+  "FL",
+  "FD",
+  "IS",
+  "LO",
+  "LT",
+  "OB",
+  "OD",
+  "OF",
+  "OW",
+  "PN",
+  "SH",
+  "SL",
+  "SS",
+  "ST",
+  "TM",
+  "UC",
+  "UI",
+  "UL",
+  "UR",
+  "US",
+  "UT",
+  "UV",
+]);
 /** VRs whose values are ArrayBuffers (mutable through any view): copied on every use, never encoded from the memo */
 const BINARY = new Set(["OB", "OD", "OF", "OL", "OV", "OW", "UN"]);
 

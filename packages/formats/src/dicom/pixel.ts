@@ -67,5 +67,7 @@ export function pixelDataRange(bytes: Uint8Array, fileName?: string): PixelDataR
 export function pixelDataHash(bytes: Uint8Array, fileName?: string): string | undefined {
   const r = pixelDataRange(bytes, fileName);
   if (!r) return undefined;
-  return createHash("sha256").update(bytes.subarray(r.valueOffset, r.valueOffset + r.valueLength)).digest("hex");
+  return createHash("sha256")
+    .update(bytes.subarray(r.valueOffset, r.valueOffset + r.valueLength))
+    .digest("hex");
 }

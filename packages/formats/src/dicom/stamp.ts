@@ -7,8 +7,8 @@
 import type { DcmjsDict } from "dcmjs";
 import { dcmjs } from "./dcmjs-lazy.js";
 import { DicomError, errorMessage, looksTruncated } from "./errors.js";
-import { vrOf } from "./file.js";
 import { normalizeTag } from "./deidentify.js";
+import { vrOf } from "./vr.js";
 
 export interface StandardStamp {
   /** standard attribute tag, e.g. "(0012,0071)" */

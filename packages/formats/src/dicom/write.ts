@@ -190,28 +190,27 @@ function encodeFresh(tag: string, el: DcmjsElement, syntax: string, options: Wri
   return bytes;
 }
 
+/** Every element of `dict`, in tag order, encoded in `syntax`, and their total length. */
+function encodeElements(dict: DcmjsDict, syntax: string, options: WriteOptions, handed: ReadonlyMap<DcmjsElement, Handed> | undefined): { parts: Uint8Array[]; size: number } {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (const tag of Object.keys(dict).sort()) {
+    const b = encodeElement(tag, dict[tag]!, syntax, options, handed);
+    parts.push(b);
+    size += b.length;
+  }
+  return { parts, size };
+}
+
 /** What DicomDict#write returns (preamble, "DICM", file meta group with its length, data set), as one buffer. */
 export function writeDicomDict(dicomDict: { meta: DcmjsDict; dict: DcmjsDict; handed?: ReadonlyMap<DcmjsElement, Handed> }, options: WriteOptions = DEFAULT_OPTIONS): Uint8Array {
   const { meta, handed } = dicomDict;
   // as DicomDict#write: a missing transfer syntax is set to explicit VR little endian (in the meta, too)
   if (!meta[TRANSFER_SYNTAX_UID]) meta[TRANSFER_SYNTAX_UID] = { vr: "UI", Value: [EXPLICIT_VR_LITTLE_ENDIAN] };
-  const metaParts: Uint8Array[] = [];
-  let metaSize = 0;
-  for (const tag of Object.keys(meta).sort()) {
-    const b = encodeElement(tag, meta[tag]!, EXPLICIT_VR_LITTLE_ENDIAN, options, handed);
-    metaParts.push(b);
-    metaSize += b.length;
-  }
+  const { parts: metaParts, size: metaSize } = encodeElements(meta, EXPLICIT_VR_LITTLE_ENDIAN, options, handed);
   const groupLength = encodeElement("00020000", { vr: "UL", Value: metaSize as unknown as unknown[] }, EXPLICIT_VR_LITTLE_ENDIAN, options);
   const syntax = String((meta[TRANSFER_SYNTAX_UID]!.Value as unknown[])[0]);
-  const dict = dicomDict.dict;
-  const dataParts: Uint8Array[] = [];
-  let dataSize = 0;
-  for (const tag of Object.keys(dict).sort()) {
-    const b = encodeElement(tag, dict[tag]!, syntax, options, handed);
-    dataParts.push(b);
-    dataSize += b.length;
-  }
+  const { parts: dataParts, size: dataSize } = encodeElements(dicomDict.dict, syntax, options, handed);
   const out = new Uint8Array(132 + groupLength.length + metaSize + dataSize);
   out.set([0x44, 0x49, 0x43, 0x4d], 128);
   let o = 132;

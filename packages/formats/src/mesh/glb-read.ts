@@ -195,7 +195,8 @@ class GltfData {
     if (!bv) this.fail(where, `bufferView ${a.bufferView} does not exist`);
     const data = this.buffer(bv.buffer);
     const viewStart = bv.byteOffset ?? 0;
-    if (viewStart + bv.byteLength > data.length) this.fail(`bufferView ${a.bufferView}`, `bytes ${viewStart}..${viewStart + bv.byteLength} run past buffer ${bv.buffer} (${data.length} bytes)`);
+    if (viewStart + bv.byteLength > data.length)
+      this.fail(`bufferView ${a.bufferView}`, `bytes ${viewStart}..${viewStart + bv.byteLength} run past buffer ${bv.buffer} (${data.length} bytes)`);
     const element = components * size;
     const stride = bv.byteStride ?? element;
     const start = viewStart + (a.byteOffset ?? 0);
@@ -208,10 +209,17 @@ class GltfData {
         const at = start + i * stride + c * size;
         let v: number;
         switch (a.componentType) {
-          case 5126: v = view.getFloat32(at, true); break;
-          case 5125: v = view.getUint32(at, true); break;
-          case 5123: v = view.getUint16(at, true); break;
-          default: v = view.getUint8(at);
+          case 5126:
+            v = view.getFloat32(at, true);
+            break;
+          case 5125:
+            v = view.getUint32(at, true);
+            break;
+          case 5123:
+            v = view.getUint16(at, true);
+            break;
+          default:
+            v = view.getUint8(at);
         }
         if (!Number.isFinite(v)) this.fail(where, `element ${i} is not finite`);
         out[i * components + c] = v;
@@ -306,9 +314,5 @@ function transformPoints(points: Float64Array, m: Mat4): Float64Array {
 }
 
 function determinant3(m: Mat4): number {
-  return (
-    m[0]! * (m[5]! * m[10]! - m[9]! * m[6]!) -
-    m[4]! * (m[1]! * m[10]! - m[9]! * m[2]!) +
-    m[8]! * (m[1]! * m[6]! - m[5]! * m[2]!)
-  );
+  return m[0]! * (m[5]! * m[10]! - m[9]! * m[6]!) - m[4]! * (m[1]! * m[10]! - m[9]! * m[2]!) + m[8]! * (m[1]! * m[6]! - m[5]! * m[2]!);
 }

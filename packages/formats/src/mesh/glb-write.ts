@@ -10,25 +10,12 @@
  */
 import { MeshError } from "./errors.js";
 import type { Mesh } from "./mesh.js";
-import { PyFloat, pythonFloatRepr } from "../zarr/python-json.js";
+import { PyFloat, pyJsonDumps } from "../python/index.js";
 
 const GENERATOR = "ingestkit";
 const MESH_NAME = "geometry_0"; // trimesh's name for an unnamed geometry
 
 type JsonValue = string | number | PyFloat | JsonValue[] | { [key: string]: JsonValue };
-
-function serialize(value: JsonValue): string {
-  if (value instanceof PyFloat) return pythonFloatRepr(value.value);
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new RangeError(`expected an integer, got ${value}`);
-    return String(value);
-  }
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(serialize).join(",")}]`;
-  return `{${Object.entries(value)
-    .map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`)
-    .join(",")}}`;
-}
 
 /**
  * Encodes `mesh` as GLB with every vertex multiplied by `scaleFactor` (in double precision,
@@ -90,7 +77,10 @@ export function writeGlb(mesh: Mesh, scaleFactor = 1, file = "<mesh>"): Uint8Arr
       },
     ],
     meshes: [{ name: MESH_NAME, primitives: [{ attributes: { POSITION: 1 }, indices: 0, mode: 4 }] }],
-    nodes: [{ name: "world", children: [1] }, { name: MESH_NAME, mesh: 0 }],
+    nodes: [
+      { name: "world", children: [1] },
+      { name: MESH_NAME, mesh: 0 },
+    ],
     buffers: [{ byteLength: indexBytes.length + positionBytes.length }],
     bufferViews: [
       // `target` is not written by trimesh; glTF-Validator asks for it on vertex and index data
@@ -98,7 +88,7 @@ export function writeGlb(mesh: Mesh, scaleFactor = 1, file = "<mesh>"): Uint8Arr
       { buffer: 0, byteOffset: indexBytes.length, byteLength: positionBytes.length, target: 34962 },
     ],
   };
-  let json = serialize(tree);
+  let json = pyJsonDumps(tree, null, { separators: [",", ":"] }); // json.dumps(tree, separators=(",", ":"))
   json += " ".repeat((4 - (json.length % 4)) % 4); // the BIN chunk must start 4-byte aligned
   const jsonBytes = new TextEncoder().encode(json);
   const binLength = indexBytes.length + positionBytes.length; // already a multiple of 4

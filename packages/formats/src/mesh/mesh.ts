@@ -4,6 +4,7 @@
  * merging vertices at the same position (trimesh's `process=True`, on for OBJ/STL/VTK/HFF,
  * off for glTF) and concatenating meshes (scene dump, HFF segments).
  */
+import { roundHalfEven } from "../python/index.js";
 
 export interface Mesh {
   /** x, y, z per vertex. */
@@ -18,12 +19,6 @@ export function vertexCount(mesh: Mesh): number {
 
 export function faceCount(mesh: Mesh): number {
   return mesh.faces.length / 3;
-}
-
-/** Rounds half to even, as numpy's `round` does (trimesh rounds positions before comparing). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
@@ -47,6 +42,7 @@ export function mergeVertices(mesh: Mesh): Mesh {
       const x = vertices[3 * v]!;
       const y = vertices[3 * v + 1]!;
       const z = vertices[3 * v + 2]!;
+      // rounded half to even, as numpy's `round` (trimesh rounds positions before comparing)
       const key = `${roundHalfEven(x * scale)},${roundHalfEven(y * scale)},${roundHalfEven(z * scale)}`;
       const existing = byKey.get(key);
       if (existing === undefined) {

@@ -29,8 +29,7 @@ export function readStl(bytes: Uint8Array, file: string): Mesh {
   throw new MeshError(
     file,
     bytes.length < expected ? `triangle ${whole + 1} (byte ${BINARY_HEADER + BINARY_RECORD * whole})` : "byte 80",
-    `binary STL header says ${count} triangles (${expected} bytes) but the file has ${bytes.length} bytes` +
-      (bytes.length < expected ? " (truncated)" : ""),
+    `binary STL header says ${count} triangles (${expected} bytes) but the file has ${bytes.length} bytes` + (bytes.length < expected ? " (truncated)" : ""),
   );
 }
 

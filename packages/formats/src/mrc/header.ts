@@ -22,13 +22,13 @@ const DTYPE_MODE: Record<MrcWritableDType, MrcMode> = { int8: 0, int16: 1, float
 const MODE_NAMES: Record<number, string> = { 3: "complex int16", 4: "complex float32" };
 
 export function isMrcMode(mode: number): mode is MrcMode {
-  return Object.prototype.hasOwnProperty.call(MODE_DTYPE, mode);
+  return Object.hasOwn(MODE_DTYPE, mode);
 }
 export function dtypeOfMode(mode: MrcMode): VoxelDType {
   return MODE_DTYPE[mode];
 }
 export function modeOfDType(dtype: VoxelDType): MrcMode | undefined {
-  return Object.prototype.hasOwnProperty.call(DTYPE_MODE, dtype) ? DTYPE_MODE[dtype as MrcWritableDType] : undefined;
+  return Object.hasOwn(DTYPE_MODE, dtype) ? DTYPE_MODE[dtype as MrcWritableDType] : undefined;
 }
 /** Bytes of voxel data for a volume of this mode (4-bit rows start on a byte boundary). */
 export function mrcDataBytes(mode: MrcMode, nx: number, ny: number, nz: number): number {

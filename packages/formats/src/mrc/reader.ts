@@ -116,7 +116,11 @@ export class MrcReader implements SlabSource {
       bytes = target.subarray(0, await this.source.readInto(offset, target));
     } else bytes = await this.source.read(offset, length);
     if (bytes.length !== length) {
-      throw new MrcError(this.file, "data", `sections [${z0}, ${z1}) need ${length} bytes at offset ${this.dataOffset + z0 * this.sectionSize}, got ${bytes.length} (file truncated while reading?)`);
+      throw new MrcError(
+        this.file,
+        "data",
+        `sections [${z0}, ${z1}) need ${length} bytes at offset ${this.dataOffset + z0 * this.sectionSize}, got ${bytes.length} (file truncated while reading?)`,
+      );
     }
     if (bytes.byteOffset % 8 !== 0) bytes = new Uint8Array(bytes); // aligned copy for the typed array view
     return this.decode(bytes, z1 - z0);

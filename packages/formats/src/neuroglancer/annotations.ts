@@ -43,7 +43,11 @@ export interface AnnotationEncodeOptions {
 }
 
 export class PrecomputedAnnotationError extends Error {
-  constructor(message: string, readonly file: string, readonly record?: number) {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly record?: number,
+  ) {
     super(`${file}${record !== undefined ? `: record ${record}` : ""}: ${message}`);
   }
 }
@@ -61,8 +65,7 @@ const ALIGNMENT: Record<PropType, number> = { float32: 4, uint32: 4, uint16: 2, 
 const SIZE: Record<PropType, number> = { float32: 4, uint32: 4, uint16: 2, uint8: 1, rgb: 3 };
 const UINT_MAX: Partial<Record<PropType, number>> = { uint8: 0xff, uint16: 0xffff, uint32: 0xffffffff };
 
-const fitsUint = (v: unknown, type: PropType): v is number =>
-  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= UINT_MAX[type]!;
+const fitsUint = (v: unknown, type: PropType): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= UINT_MAX[type]!;
 
 /** Upstream's choice (uint8 below 256 names, else uint16), widened when an enum value needs it. */
 function nameType(values: readonly number[], where: string): PropType {
@@ -73,10 +76,7 @@ function nameType(values: readonly number[], where: string): PropType {
 }
 
 /** Encodes points to the files of one precomputed annotation directory. */
-export function encodePrecomputedAnnotations(
-  points: readonly AnnotationPoint[],
-  options: AnnotationEncodeOptions,
-): PrecomputedFile[] {
+export function encodePrecomputedAnnotations(points: readonly AnnotationPoint[], options: AnnotationEncodeOptions): PrecomputedFile[] {
   const where = options.location ?? "<annotations>";
   const namesById = options.namesById ?? new Map([[0, options.objectName ?? ""]]);
   const labelOf = options.labelOf ?? (() => 0);
@@ -92,9 +92,7 @@ export function encodePrecomputedAnnotations(
     { id: "diameter", type: "float32" },
     { id: "point_index", type: "float32" },
     { id: "color", type: "rgb" },
-    ...(options.isOriented
-      ? [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => ({ id: `rot_mat_${i}_${j}`, type: "float32" as const })))
-      : []),
+    ...(options.isOriented ? [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => ({ id: `rot_mat_${i}_${j}`, type: "float32" as const }))) : []),
   ];
   // Binary layout: properties by decreasing alignment (stable), as the spec decodes them.
   const layout = [...declared].sort((a, b) => ALIGNMENT[b.type] - ALIGNMENT[a.type]);
@@ -126,7 +124,7 @@ export function encodePrecomputedAnnotations(
     }
     if (options.isOriented) {
       const m = p.xyz_rotation_matrix;
-      if (!m || m.length !== 3 || m.some((row) => row.length !== 3)) {
+      if (m?.length !== 3 || m.some((row) => row.length !== 3)) {
         throw new PrecomputedAnnotationError("oriented point needs a 3x3 xyz_rotation_matrix", where, index + 1);
       }
       for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) values[`rot_mat_${i}_${j}`] = m[i]![j]!;
@@ -157,7 +155,9 @@ export function encodePrecomputedAnnotations(
           view.setUint8(off, v as number);
           break;
         case "rgb":
-          (v as number[]).forEach((c, k) => view.setUint8(off + k, c));
+          (v as number[]).forEach((c, k) => {
+            view.setUint8(off + k, c);
+          });
           break;
       }
       off += SIZE[prop.type];
@@ -193,9 +193,13 @@ export function encodePrecomputedAnnotations(
   const spatial = new Uint8Array(8 + records.length * (recordSize + 8));
   const sview = new DataView(spatial.buffer);
   sview.setBigUint64(0, BigInt(records.length), true);
-  records.forEach((r, i) => spatial.set(r, 8 + i * recordSize));
+  records.forEach((r, i) => {
+    spatial.set(r, 8 + i * recordSize);
+  });
   const idsAt = 8 + records.length * recordSize;
-  records.forEach((_, i) => sview.setBigUint64(idsAt + i * 8, BigInt(i), true));
+  records.forEach((_, i) => {
+    sview.setBigUint64(idsAt + i * 8, BigInt(i), true);
+  });
 
   return [
     { path: "info", bytes: new TextEncoder().encode(JSON.stringify(info)) },

@@ -11,7 +11,7 @@
  * visibility filter (HSV s > 0.15, v > 0.25) and stays away from already used colours.
  */
 import { createHash } from "node:crypto";
-import { pythonFloatRepr } from "../zarr/python-json.js";
+import { pyJsonDumps } from "../python/index.js";
 
 const SEED_KEYS = ["annotation_method", "annotation_object", "deposition_id", "ground_truth_status"];
 
@@ -25,48 +25,9 @@ export function baseHashInput(metadata: Record<string, unknown>): Record<string,
   return input;
 }
 
-/** Python `json.dumps(value, sort_keys=True)` for JSON-like values (integral numbers print as ints). */
+/** Python `json.dumps(value, sort_keys=True)`: one line, `, ` and `: ` separators, ASCII escapes. */
 export function pythonJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (value === true) return "true";
-  if (value === false) return "false";
-  if (typeof value === "number") {
-    if (Number.isNaN(value)) return "NaN";
-    if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
-    // non-integral numbers are Python floats: repr spells exponents as 1e-07, 3.5e-05
-    return Number.isInteger(value) ? String(value) : pythonFloatRepr(value);
-  }
-  if (typeof value === "string") return pythonString(value);
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort(comparePythonStrings);
-  return `{${keys.map((k) => `${pythonString(k)}: ${pythonJsonDumps(obj[k])}`).join(", ")}}`;
-}
-
-// Python sorts str keys by code point, JS by UTF-16 unit; they differ only past the BMP.
-function comparePythonStrings(a: string, b: string): number {
-  const ca = [...a].map((c) => c.codePointAt(0)!);
-  const cb = [...b].map((c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) if (ca[i] !== cb[i]) return ca[i]! - cb[i]!;
-  return ca.length - cb.length;
-}
-
-function pythonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i]!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\b") out += "\\b";
-    else if (ch === "\f") out += "\\f";
-    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return pyJsonDumps(value, null, { sortKeys: true });
 }
 
 /** The portal's colour seed for one annotation file of `shape`. */
@@ -94,9 +55,7 @@ export function colorFromSeed(seed: number, exclude: readonly FloatColor[] = [])
   let bestDistance = -1;
   for (let i = 0; i < 64; i++) {
     const rgb = hsvToRgb(next(), 0.35 + 0.65 * next(), 0.45 + 0.55 * next());
-    const distance = exclude.length
-      ? Math.min(...exclude.map((e) => Math.hypot(e[0] - rgb[0], e[1] - rgb[1], e[2] - rgb[2])))
-      : Infinity;
+    const distance = exclude.length ? Math.min(...exclude.map((e) => Math.hypot(e[0] - rgb[0], e[1] - rgb[1], e[2] - rgb[2]))) : Infinity;
     if (distance > 0.35) return rgb;
     if (distance > bestDistance) [best, bestDistance] = [rgb, distance];
   }
@@ -109,10 +68,25 @@ function hsvToRgb(h: number, s: number, v: number): FloatColor {
   const p = v * (1 - s);
   const q = v * (1 - s * f);
   const t = v * (1 - s * (1 - f));
-  return ([[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]] as FloatColor[])[i]!;
+  return (
+    [
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
+    ] as FloatColor[]
+  )[i]!;
 }
 
 /** `#rrggbb` as upstream formats it (round(c * 255), lower-case hex). */
 export function toHex(c: FloatColor): string {
-  return `#${c.map((x) => Math.round(x * 255).toString(16).padStart(2, "0")).join("")}`;
+  return `#${c
+    .map((x) =>
+      Math.round(x * 255)
+        .toString(16)
+        .padStart(2, "0"),
+    )
+    .join("")}`;
 }

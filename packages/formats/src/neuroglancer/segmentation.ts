@@ -106,7 +106,9 @@ class ChunkBuffer {
     const out = new Uint8Array(4 * (this.words.length + 1));
     const view = new DataView(out.buffer);
     view.setUint32(0, 1, true);
-    this.words.forEach((w, i) => view.setUint32(4 * (i + 1), w, true));
+    this.words.forEach((w, i) => {
+      view.setUint32(4 * (i + 1), w, true);
+    });
     return out;
   }
 }

@@ -26,7 +26,15 @@ export interface ShardingSpec {
 }
 
 export function byIdShardingSpec(minishardBits = 10): ShardingSpec {
-  return { "@type": "neuroglancer_uint64_sharded_v1", preshift_bits: 0, hash: "identity", minishard_bits: minishardBits, shard_bits: 0, minishard_index_encoding: "gzip", data_encoding: "gzip" };
+  return {
+    "@type": "neuroglancer_uint64_sharded_v1",
+    preshift_bits: 0,
+    hash: "identity",
+    minishard_bits: minishardBits,
+    shard_bits: 0,
+    minishard_index_encoding: "gzip",
+    data_encoding: "gzip",
+  };
 }
 
 const gzip = (b: Uint8Array) => new Uint8Array(gzipSync(b, { level: 9 }));

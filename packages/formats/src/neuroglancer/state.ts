@@ -18,6 +18,7 @@
  * - The newest upstream also adds `output_scale` per layer and `voxel_size_scale` for
  *   annotations from other voxel spacings, and instance segmentation mask layers: not done.
  */
+import { roundHalfEven } from "../python/index.js";
 import { colorFromSeed, colorSeed, toHex, type FloatColor } from "./colors.js";
 
 export interface TomogramInput {
@@ -63,14 +64,7 @@ export interface NeuroglancerStateInput {
 
 export type Json = Record<string, unknown>;
 
-const VISUALIZED_SHAPES = new Set([
-  "SegmentationMask",
-  "Point",
-  "OrientedPoint",
-  "InstanceSegmentation",
-  "TriangularMesh",
-  "TriangularMeshGroup",
-]);
+const VISUALIZED_SHAPES = new Set(["SegmentationMask", "Point", "OrientedPoint", "InstanceSegmentation", "TriangularMesh", "TriangularMeshGroup"]);
 const VISUALIZED_FORMATS = new Set(["zarr", "ndjson", "glb"]);
 
 /**
@@ -142,16 +136,9 @@ function createSource(url: string, scale: readonly number[]): Json {
   return { url, transform: { outputDimensions: dims, inputDimensions: structuredClone(dims) } };
 }
 
-/** numpy's round-half-to-even. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 function imageLayer(prefix: string, t: TomogramInput, scale: readonly number[]): Json {
   const start = t.start ?? { x: 0, y: 0, z: 0 };
-  const limits: [number, number] =
-    t.contrastLimits ?? (t.mean !== undefined && t.rms !== undefined ? [t.mean - 3 * t.rms, t.mean + 3 * t.rms] : [-64, 64]);
+  const limits: [number, number] = t.contrastLimits ?? (t.mean !== undefined && t.rms !== undefined ? [t.mean - 3 * t.rms, t.mean + 3 * t.rms] : [-64, 64]);
   const largest = Math.max(...(["x", "y", "z"] as const).map((d) => t.size[d] - start[d]));
   return {
     type: "image",
@@ -182,15 +169,7 @@ function widenWindow([lo, hi]: [number, number]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-function annotationLayer(
-  name: string,
-  url: string,
-  color: string,
-  scale: readonly number[],
-  visible: boolean,
-  isInstance: boolean,
-  isOriented: boolean,
-): Json {
+function annotationLayer(name: string, url: string, color: string, scale: readonly number[], visible: boolean, isInstance: boolean, isOriented: boolean): Json {
   const lines = ["#uicontrol vec3 color color", "#uicontrol float pointScale slider(min=0.01, max=2.0)"];
   if (isOriented) lines.push("#uicontrol float lineWidth slider(min=0.01, max=4.0)");
   lines.push(
@@ -212,14 +191,7 @@ function annotationLayer(
   };
 }
 
-function segmentationLayer(
-  name: string,
-  url: string,
-  color: string,
-  scale: readonly number[],
-  visible: boolean,
-  meshRenderScale: number,
-): Json {
+function segmentationLayer(name: string, url: string, color: string, scale: readonly number[], visible: boolean, meshRenderScale: number): Json {
   return {
     type: "segmentation",
     name,

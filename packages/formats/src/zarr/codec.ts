@@ -204,7 +204,11 @@ function inlineChunkStream(path: string, nbytes: number, frame: BloscLz4Options)
     }
   };
   return {
-    push: (piece) => step(() => (writer!.push(piece), piece)),
+    push: (piece) =>
+      step(() => {
+        writer!.push(piece);
+        return piece;
+      }),
     pushZeros: (count) => step(() => writer!.pushZeros(count)),
     close: () => step(() => writer!.finish()),
     abort: async () => {

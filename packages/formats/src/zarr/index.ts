@@ -12,7 +12,5 @@ export { FileSystemChunkStore } from "./store.js";
 export type { ChunkStore, StagedFile } from "./store.js";
 export { ZGROUP_JSON, zarrayJson, chunkKeyV2, allocate as allocateZarrArray } from "./v2-metadata.js";
 export type { ZarrDType, ZarrTypedArray, CompressorJson, ZarrayOptions } from "./v2-metadata.js";
-export { PyFloat, pythonJson, pythonFloatRepr, pythonRound } from "./python-json.js";
-export type { PyJson } from "./python-json.js";
 export { FileSystemChunkReader, ZarrReadError, openOmeZarr, openOmeZarrDirectory } from "./reader.js";
 export type { ChunkReader, OmeZarrSource, OpenOmeZarrOptions } from "./reader.js";

@@ -13,7 +13,7 @@
  * multiscale object, without `version`, under `attributes.ome` of the group's `zarr.json`.
  */
 import type { VolumeShape, VoxelSize } from "../volume.js";
-import { PyFloat, pythonJson, pythonRound, type PyJson } from "./python-json.js";
+import { PyFloat, pythonJson, pythonRound, type PyJson } from "../python/index.js";
 
 export const NGFF_AXES = [
   { name: "z", type: "space", unit: "angstrom" },

@@ -168,7 +168,7 @@ async function readJson(store: ChunkReader, key: string): Promise<Record<string,
   let doc: unknown;
   try {
     // Python's json writes NaN/Infinity bare in attributes; zarr writes fill_value as strings.
-    doc = JSON.parse(new TextDecoder().decode(bytes).replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '"$1"'));
+    doc = JSON.parse(new TextDecoder().decode(bytes).replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '"$1"'));
   } catch (error) {
     throw new ZarrReadError(describe(store, key), "json", `not valid JSON (${(error as Error).message})`);
   }
@@ -374,7 +374,11 @@ class ZarrV2Source implements OmeZarrSource {
       try {
         raw = await this.codec.decode(stored);
       } catch (error) {
-        throw new ZarrReadError(file, "chunk", `cannot decode ${stored.byteLength} bytes with the array's compressor (truncated or corrupt chunk?): ${(error as Error)?.message ?? String(error)}`);
+        throw new ZarrReadError(
+          file,
+          "chunk",
+          `cannot decode ${stored.byteLength} bytes with the array's compressor (truncated or corrupt chunk?): ${(error as Error)?.message ?? String(error)}`,
+        );
       }
       if (raw.byteOffset % 8 !== 0 || raw.buffer === stored.buffer) raw = raw.slice();
     }
@@ -519,7 +523,8 @@ export async function openOmeZarr(store: ChunkReader, options: OpenOmeZarrOption
     const zattrs = await readJson(store, ".zattrs");
     if (zattrs === undefined) {
       const v3 = await store.get("zarr.json");
-      if (v3 !== undefined) throw new ZarrReadError(describe(store, "zarr.json"), "zarr_format", "Zarr v3 (zarr.json, OME-NGFF 0.5) input is not supported yet; convert to Zarr v2 / NGFF 0.4");
+      if (v3 !== undefined)
+        throw new ZarrReadError(describe(store, "zarr.json"), "zarr_format", "Zarr v3 (zarr.json, OME-NGFF 0.5) input is not supported yet; convert to Zarr v2 / NGFF 0.4");
       const zgroup = await store.get(".zgroup");
       throw new ZarrReadError(
         describe(store, ".zattrs"),

@@ -6,15 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { StagedFile } from "../staged-file.js";
 
-/** A local file that becomes a store key on `commit` (atomically: readers never see a part). */
-export interface StagedFile {
-  /** Absolute path to create and write (it does not exist yet). */
-  readonly path: string;
-  commit(): Promise<void>;
-  /** Removes the file if it was created. */
-  abort(): Promise<void>;
-}
+export type { StagedFile } from "../staged-file.js";
 
 export interface ChunkStore {
   set(key: string, bytes: Uint8Array): Promise<void>;

@@ -6,7 +6,7 @@
  * with 256³ chunks declares `chunks: [256,256,256]`) and edge chunks are stored full-size, padded
  * with the fill value.
  */
-import { PyFloat, pythonJson, type PyJson } from "./python-json.js";
+import { PyFloat, pythonJson, type PyJson } from "../python/index.js";
 
 /** Output voxel types the pyramid writer supports (the portal uses float32, int8 and uint16). */
 export type ZarrDType = "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "float32" | "float64";

@@ -7,7 +7,7 @@
  */
 import type { CompressorConfig } from "./codec.js";
 import { NGFF_AXES, type NgffDataset } from "./ngff.js";
-import { PyFloat, pythonJson, type PyJson } from "./python-json.js";
+import { PyFloat, pythonJson, type PyJson } from "../python/index.js";
 import { dtypeInfo, type ZarrDType } from "./v2-metadata.js";
 
 const SHUFFLE_NAMES = ["noshuffle", "shuffle", "bitshuffle"] as const;

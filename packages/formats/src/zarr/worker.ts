@@ -2,141 +2,22 @@
  * A node:worker_threads pool that compresses chunks off the main thread, so encoding overlaps
  * reading and downsampling.
  *
- * The worker is an `eval` worker whose source is the string below, and it imports the numcodecs
- * module by the absolute URL resolved here: that works the same from the TypeScript sources under
- * vitest and from the compiled `dist/` (a separate `worker.js` file would not exist under vitest,
- * and Node 20 cannot run `.ts` workers). For Blosc lz4 (the portal's compressor) the worker gets
- * our frame encoder (./blosc-frame.ts, with its TypeScript LZ4) as source text
- * (`bloscFrameImpl.toString()`, a self-contained function) and needs no numcodecs. Chunk buffers
- * are transferred, not copied; chunks in a spill file are read by the worker itself (encodeFile).
+ * Each worker runs the typed module ./chunk-worker.ts (compiled to dist/zarr/chunk-worker.js), started with
+ * `new Worker(workerUrl("./chunk-worker.js", import.meta.url))` (and the parent's Node options but `--input-type`,
+ * which Node refuses for a file entry point): the sibling file in the built package and in a packed
+ * install; under vitest, where this module is the TypeScript source, the same file in the package's dist/
+ * (formats/src/worker-url.ts). For Blosc lz4 (the portal's compressor) the worker encodes with our frame encoder
+ * (./blosc-frame.ts, with its TypeScript LZ4) and loads no numcodecs; other compressors use the numcodecs JS module.
+ * Chunk buffers are transferred, not copied; chunks in a spill file are read by the worker itself (encodeFile).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { bloscFrameImpl } from "./blosc-frame.js";
-import {
-  FILE_PIECE_BYTES,
-  bloscFrameOptions,
-  codecModule,
-  createInlineEncoder,
-  type ChunkEncoder,
-  type ChunkStream,
-  type CompressorConfig,
-  type EncoderOptions,
-} from "./codec.js";
-
-// esbuild (vitest) may wrap functions in __name(); harmless stand-in inside the worker. Dynamic imports only: the
-// source runs as CommonJS, or as a module when the parent process runs with --input-type=module.
-const WORKER_SOURCE = `
-Promise.all([import("node:worker_threads"), import("node:fs")]).then(([{ parentPort, workerData }, fsModule]) => {
-const fs = fsModule.default;
-var __name = (target) => target;
-const bloscFrame = (${bloscFrameImpl.toString()})();
-const frame = workerData.frame;
-(frame ? Promise.resolve(null) : import(workerData.moduleUrl)).then((mod) => {
-  const codec = frame
-    ? { encode: (raw) => bloscFrame.encodeBloscLz4(raw, frame) }
-    : mod.default.fromConfig(workerData.config);
-  // one chunk at a time: the frame encoder awaits per stream, and interleaved chunks would all
-  // hold their buffers and finish late
-  let queue = Promise.resolve();
-  parentPort.on("message", (msg) => {
-    queue = queue.then(() => handle(msg));
-  });
-  // a chunk from a file: read piece by piece into the frame builder (zero padding after length)
-  async function encodeFile(msg) {
-    const piece = new Uint8Array(Math.max(1, Math.min(${FILE_PIECE_BYTES}, msg.nbytes)));
-    const builder = frame ? bloscFrame.createBloscFrameBuilder(msg.nbytes, frame) : null;
-    const whole = frame ? null : new Uint8Array(msg.nbytes);
-    let done = 0;
-    const fd = fs.openSync(msg.file, "r");
-    try {
-      while (done < msg.length) {
-        const want = Math.min(piece.length, msg.length - done);
-        let got = 0;
-        while (got < want) {
-          const n = fs.readSync(fd, piece, got, want - got, msg.offset + done + got);
-          if (n === 0) throw new Error(msg.file + ": short read at " + (msg.offset + done + got));
-          got += n;
-        }
-        if (builder) await builder.push(piece.subarray(0, want));
-        else whole.set(piece.subarray(0, want), done);
-        done += want;
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (!builder) return codec.encode(whole);
-    piece.fill(0);
-    while (done < msg.nbytes) {
-      const n = Math.min(piece.length, msg.nbytes - done);
-      await builder.push(piece.subarray(0, n));
-      done += n;
-    }
-    return builder.finish();
-  }
-  // chunks streamed into files (openChunk): chunk id -> writer, or the error that broke it
-  const chunks = new Map();
-  function chunkOp(msg) {
-    if (msg.op === "open") {
-      try {
-        chunks.set(msg.chunk, { writer: bloscFrame.createChunkFileWriter(fs, msg.path, msg.nbytes, frame) });
-      } catch (error) {
-        chunks.set(msg.chunk, { error });
-      }
-      return;
-    }
-    const entry = chunks.get(msg.chunk);
-    if (msg.op === "abort") {
-      chunks.delete(msg.chunk);
-      if (entry && entry.writer) entry.writer.abort();
-      parentPort.postMessage({ id: msg.id });
-      return;
-    }
-    try {
-      if (!entry) throw new Error("chunk " + msg.chunk + " is not open");
-      if (entry.error) throw entry.error;
-      if (msg.op === "push") {
-        entry.writer.push(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-        parentPort.postMessage({ id: msg.id, back: msg.buffer }, [msg.buffer]);
-      } else if (msg.op === "zeros") {
-        entry.writer.pushZeros(msg.count);
-        parentPort.postMessage({ id: msg.id });
-      } else if (msg.op === "close") {
-        chunks.delete(msg.chunk);
-        parentPort.postMessage({ id: msg.id, length: entry.writer.finish() });
-      }
-    } catch (error) {
-      if (entry && entry.writer) entry.writer.abort();
-      chunks.set(msg.chunk, { error });
-      parentPort.postMessage({ id: msg.id, error: String((error && error.stack) || error) });
-    }
-  }
-  async function handle(msg) {
-    if (msg.op !== undefined) return chunkOp(msg);
-    try {
-      const out = msg.file !== undefined
-        ? await encodeFile(msg)
-        : await codec.encode(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-      // a view of a larger buffer is transferred as it is (the view keeps its offset and length)
-      const owned = out.buffer.byteLength <= 2 * out.byteLength ? out : out.slice();
-      parentPort.postMessage({ id: msg.id, out: owned }, [owned.buffer]);
-    } catch (error) {
-      parentPort.postMessage({ id: msg.id, error: String((error && error.stack) || error) });
-    }
-  }
-  parentPort.postMessage({ ready: true });
-}, (error) => parentPort.postMessage({ fatal: String((error && error.stack) || error) }));
-});
-`;
+import type { ChunkWorkerData, ChunkWorkerReply, ChunkWorkerRequest, ChunkWorkerStatus } from "./chunk-worker.js";
+import { bloscFrameOptions, createInlineEncoder, type ChunkEncoder, type ChunkStream, type CompressorConfig, type EncoderOptions } from "./codec.js";
+import { workerExecArgv, workerUrl } from "../worker-url.js";
 
 /** A worker's reply to a job. */
-interface Reply {
-  id: number;
-  out?: Uint8Array;
-  back?: ArrayBuffer;
-  length?: number;
-  error?: string;
-}
+type Reply = ChunkWorkerReply;
 
 interface Job {
   resolve(reply: Reply): void;
@@ -160,14 +41,12 @@ export function defaultPoolSize(): number {
  * Start `size` workers encoding with `config`. Resolves once every worker has loaded its codec.
  * `encode` takes ownership of the chunk's ArrayBuffer (it is transferred to a worker).
  */
-export async function createWorkerPoolEncoder(
-  config: CompressorConfig,
-  size: number = defaultPoolSize(),
-  options: EncoderOptions = {},
-): Promise<ChunkEncoder> {
+export async function createWorkerPoolEncoder(config: CompressorConfig, size: number = defaultPoolSize(), options: EncoderOptions = {}): Promise<ChunkEncoder> {
   if (config === null) return createInlineEncoder(null);
   const frame = bloscFrameOptions(config, options);
-  const moduleUrl = frame !== null ? null : import.meta.resolve(codecModule(config));
+  const url = workerUrl("./chunk-worker.js", import.meta.url);
+  const workerData: ChunkWorkerData = { config, frame };
+  const execArgv = workerExecArgv();
   let nextId = 0;
   let closed = false;
   let broken: Error | null = null;
@@ -175,7 +54,7 @@ export async function createWorkerPoolEncoder(
 
   const start = (): Promise<PoolWorker> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, config, frame } });
+      const worker = new Worker(url, { workerData, execArgv });
       const entry: PoolWorker = { worker, busy: 0, openChunks: 0, jobs: new Map() };
       const failAll = (error: Error) => {
         broken ??= error;
@@ -183,9 +62,9 @@ export async function createWorkerPoolEncoder(
         entry.jobs.clear();
         reject(error);
       };
-      worker.on("message", (msg: Reply & { ready?: true; fatal?: string }) => {
-        if (msg.ready) return resolve(entry);
-        if (msg.fatal !== undefined) return failAll(new Error(`chunk encoder worker failed to start: ${msg.fatal}`));
+      worker.on("message", (msg: Reply | ChunkWorkerStatus) => {
+        if ("ready" in msg) return resolve(entry);
+        if ("fatal" in msg) return failAll(new Error(`chunk encoder worker failed to start: ${msg.fatal}`));
         const job = entry.jobs.get(msg.id);
         if (job === undefined) return;
         entry.jobs.delete(msg.id);
@@ -214,7 +93,7 @@ export async function createWorkerPoolEncoder(
   };
 
   /** Posts one job to `target` (default: the least busy worker). */
-  const post = (message: (id: number) => [Record<string, unknown>, ArrayBuffer[]], target = leastBusy()): Promise<Reply> => {
+  const post = (message: (id: number) => [ChunkWorkerRequest, ArrayBuffer[]], target = leastBusy()): Promise<Reply> => {
     if (closed) return Promise.reject(new Error("chunk encoder pool is closed"));
     if (broken !== null) return Promise.reject(broken);
     const id = nextId++;
@@ -241,12 +120,12 @@ export async function createWorkerPoolEncoder(
       open = false;
     };
     // open has no reply: its failure is reported by the chunk's next call
-    if (!closed && broken === null) target.worker.postMessage({ op: "open", chunk, path, nbytes });
+    if (!closed && broken === null) target.worker.postMessage({ op: "open", chunk, path, nbytes } satisfies ChunkWorkerRequest);
     return {
       async push(piece) {
         const reply = await post((id) => {
-          const bytes = owned(piece);
-          return [{ op: "push", id, chunk, buffer: bytes.buffer, byteOffset: 0, byteLength: bytes.byteLength }, [bytes.buffer as ArrayBuffer]];
+          const buffer = owned(piece).buffer as ArrayBuffer;
+          return [{ op: "push", id, chunk, buffer, byteOffset: 0, byteLength: buffer.byteLength }, [buffer]];
         }, target);
         return reply.back === undefined ? undefined : new Uint8Array(reply.back);
       },
@@ -272,8 +151,8 @@ export async function createWorkerPoolEncoder(
   return {
     async encode(raw: Uint8Array): Promise<Uint8Array> {
       const reply = await post((id) => {
-        const transferable = owned(raw);
-        return [{ id, buffer: transferable.buffer, byteOffset: 0, byteLength: transferable.byteLength }, [transferable.buffer as ArrayBuffer]];
+        const buffer = owned(raw).buffer as ArrayBuffer;
+        return [{ id, buffer, byteOffset: 0, byteLength: buffer.byteLength }, [buffer]];
       });
       return reply.out as Uint8Array;
     },

@@ -29,7 +29,7 @@ import type { SlabSource, VolumeShape, VoxelSize } from "../volume.js";
 import { PORTAL_COMPRESSOR, compressorJson, createInlineEncoder, type ChunkEncoder, type ChunkStream, type CompressorConfig } from "./codec.js";
 import { levelScales, levelShapes, ngffV04Zattrs, type BlockFactors } from "./ngff.js";
 import { StreamingDownsampler, type DownsampleMethod } from "./pyramid.js";
-import type { PyJson } from "./python-json.js";
+import type { PyJson } from "../python/index.js";
 import type { ChunkStore, StagedFile } from "./store.js";
 import { zarrJsonArray, zarrJsonGroupNgff05 } from "./v3-metadata.js";
 import { ZGROUP_JSON, allocate, bytesOf, chunkKeyV2, zarrayJson, type ZarrDType, type ZarrTypedArray } from "./v2-metadata.js";
@@ -664,9 +664,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
   const workers = options.workers ?? defaultPoolSize();
   const ownEncoder = options.encoder === undefined;
   const typesize = allocate(dtype, 0).BYTES_PER_ELEMENT; // recorded in Blosc headers, as Python does
-  const encoder =
-    options.encoder ??
-    (workers > 0 ? await createWorkerPoolEncoder(compressor, workers, { typesize }) : await createInlineEncoder(compressor, { typesize }));
+  const encoder = options.encoder ?? (workers > 0 ? await createWorkerPoolEncoder(compressor, workers, { typesize }) : await createInlineEncoder(compressor, { typesize }));
   const writes = new InFlight(
     positiveInt(options.maxChunksInFlight ?? 2 * Math.max(workers, 1) + 2, "maxChunksInFlight"),
     options.maxBytesInFlight ?? 128 * 2 ** 20,
@@ -687,9 +685,7 @@ export async function writeOmeZarrPyramid(source: SlabSource, store: ChunkStore,
       const writer: LevelWriter = new LevelWriter(levels[i] as PyramidLevel, dtype, writes, next, spill, streaming);
       level0 = writer;
       if (i > 0) {
-        const downsampler = new StreamingDownsampler(shapes[i - 1] as VolumeShape, factors, method, dtype, (planes, count) =>
-          writer.push(planes, count),
-        );
+        const downsampler = new StreamingDownsampler(shapes[i - 1] as VolumeShape, factors, method, dtype, (planes, count) => writer.push(planes, count));
         next = { downsampler, writer };
       }
     }

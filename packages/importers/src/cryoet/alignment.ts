@@ -51,6 +51,25 @@ export function alignmentId(ctx: ItemContext): Promise<number> {
   return runScopedId(ctx, "alignment", "Alignments", "alignment_metadata.json");
 }
 
+/**
+ * The run's first alignment (configured, else the default one) as the reference's
+ * get_alignment_metadata_path: a referenced existing alignment (destination_glob) by the path it
+ * was found at, else `{run}/Alignments/{id}/alignment_metadata.json`.
+ */
+export async function alignmentMetadataPath(ctx: ItemContext): Promise<string | null> {
+  const run = ctx.item.require("run");
+  const type = ctx.run.profile.byKey.get("alignment");
+  if (!type) return null;
+  const found = await findItems(ctx.run, type, run);
+  const first = found[0];
+  if (!first) return null;
+  const existing =
+    first.found.storage === "output" ? (first.found.paths ?? (first.found.path ? [first.found.path] : [])).find((p) => p.endsWith("alignment_metadata.json")) : undefined;
+  if (existing) return existing;
+  const id = await alignmentId(ctx);
+  return `${ctx.outputDir(run.type)}/Alignments/${id}/alignment_metadata.json`;
+}
+
 /** The run's first tilt series metadata path (`{run}/TiltSeries/{id}/tiltseries_metadata.json`), or null. */
 async function tiltSeriesMetadataPath(ctx: ItemContext): Promise<string | null> {
   const run = ctx.item.require("run");
@@ -108,7 +127,9 @@ export const alignmentImporter: Importer = {
     const read = async (key: string | undefined) => {
       if (key === undefined) return undefined;
       if (!(await ctx.output.stat(key))) {
-        throw new IngestError("SOURCE_MISSING", `${ctx.run.outputLocation(key)} has not been written: import the alignment files in the same run (--import-alignments)`, { entityPath: ctx.item.entityPath });
+        throw new IngestError("SOURCE_MISSING", `${ctx.run.outputLocation(key)} has not been written: import the alignment files in the same run (--import-alignments)`, {
+          entityPath: ctx.item.entityPath,
+        });
       }
       return ctx.output.readText(key);
     };
@@ -122,13 +143,16 @@ export const alignmentImporter: Importer = {
           ...(picked.newstCom ? { newstCom: (await read(picked.newstCom))! } : {}),
         };
         const loc = (k: string | undefined) => (k ? ctx.run.outputLocation(k) : undefined);
-        fields = convertImodAlignment({ ...files, ...extra }, {
-          xf: loc(picked.xf)!,
-          tlt: loc(picked.tlt)!,
-          ...(picked.xtilt ? { xtilt: loc(picked.xtilt)! } : {}),
-          ...(picked.tiltCom ? { tiltCom: loc(picked.tiltCom)! } : {}),
-          ...(picked.newstCom ? { newstCom: loc(picked.newstCom)! } : {}),
-        });
+        fields = convertImodAlignment(
+          { ...files, ...extra },
+          {
+            xf: loc(picked.xf)!,
+            tlt: loc(picked.tlt)!,
+            ...(picked.xtilt ? { xtilt: loc(picked.xtilt)! } : {}),
+            ...(picked.tiltCom ? { tiltCom: loc(picked.tiltCom)! } : {}),
+            ...(picked.newstCom ? { newstCom: loc(picked.newstCom)! } : {}),
+          },
+        );
       } else if (format === "ARETOMO3" && picked.aln) {
         fields = convertAreTomo3Alignment((await read(picked.aln))!, ctx.run.outputLocation(picked.aln));
       }

@@ -65,7 +65,10 @@ function shapeFinder(key: AnnotationShapeKey): FinderDefinition<unknown> {
       if (!o || typeof o !== "object") return [];
       const out: Array<{ option: string; template: string }> = [];
       if (typeof o.glob_string === "string") out.push({ option: "glob_string", template: o.glob_string });
-      if (Array.isArray(o.glob_strings)) o.glob_strings.forEach((g, i) => typeof g === "string" && out.push({ option: `glob_strings.${i}`, template: g }));
+      if (Array.isArray(o.glob_strings))
+        o.glob_strings.forEach((g, i) => {
+          typeof g === "string" && out.push({ option: `glob_strings.${i}`, template: g });
+        });
       return out;
     },
   };

@@ -21,7 +21,8 @@ function scaleFactor(ctx: ItemContext, s: AnnotationSource): number {
   const v = s.options.scale_factor;
   if (v === undefined || v === null) return 1;
   const n = Number(typeof v === "object" && "value" in (v as object) ? (v as { value: unknown }).value : v);
-  if (!Number.isFinite(n) || n === 0) throw new IngestError("CONFIG_SCHEMA", `${s.shape}.scale_factor must be a non-zero number, got ${JSON.stringify(v)}`, { entityPath: ctx.item.entityPath });
+  if (!Number.isFinite(n) || n === 0)
+    throw new IngestError("CONFIG_SCHEMA", `${s.shape}.scale_factor must be a non-zero number, got ${JSON.stringify(v)}`, { entityPath: ctx.item.entityPath });
   return n;
 }
 

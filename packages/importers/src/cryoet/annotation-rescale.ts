@@ -5,18 +5,9 @@
  * rounded like Python's round().
  */
 import { findItems, IngestError, type EntityItem, type ItemContext } from "@ingestkit/core";
-import type { VolumeShape } from "@ingestkit/formats";
+import { roundHalfEven, type VolumeShape } from "@ingestkit/formats";
 import { sourceKey } from "./common.js";
 import { openVolume } from "./volume-io.js";
-
-/** Python 3 round(): halves go to the even neighbour. */
-export function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 export interface VolumeDimension {
   x: number;
@@ -27,7 +18,8 @@ export interface VolumeDimension {
 function dimensionOf(v: unknown): VolumeDimension | undefined {
   if (!v || typeof v !== "object") return undefined;
   const o = v as Record<string, unknown>;
-  const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : o[k] && typeof o[k] === "object" && "value" in (o[k] as object) ? Number((o[k] as { value: unknown }).value) : NaN);
+  const n = (k: string) =>
+    typeof o[k] === "number" ? (o[k] as number) : o[k] && typeof o[k] === "object" && "value" in (o[k] as object) ? Number((o[k] as { value: unknown }).value) : NaN;
   const d = { x: n("x"), y: n("y"), z: n("z") };
   return d.x && d.y && d.z ? d : undefined;
 }

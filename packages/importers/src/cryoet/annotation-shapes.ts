@@ -186,7 +186,9 @@ function maskHandler(key: AnnotationShapeKey, shape: "SegmentationMask" | "Insta
             return p;
           },
           invalidWhy: (s: AnnotationSource) =>
-            s.options.threshold !== undefined && s.options.threshold !== null ? `no voxel reaches the threshold ${String(s.options.threshold)}` : `no voxel has the label ${String(s.options.mask_label ?? 1)}`,
+            s.options.threshold !== undefined && s.options.threshold !== null
+              ? `no voxel reaches the threshold ${String(s.options.threshold)}`
+              : `no voxel has the label ${String(s.options.mask_label ?? 1)}`,
         }
       : {}),
   };

@@ -14,11 +14,11 @@
  * annotations still import, and its annotation's metadata is not written over missing files.
  */
 import { findItems, IngestError, python, type EntityItem, type Importer, type ItemContext } from "@ingestkit/core";
+import { alignmentMetadataPath } from "./alignment.js";
 import { annotationSourceOf, type AnnotationSource } from "./annotation-finders.js";
 import { handlerFor, type AnnotationFile } from "./annotation-shapes.js";
 import { assignId } from "./ids.js";
 import { depositionId, writeMetadata } from "./metadata.js";
-import { alignmentMetadataPath } from "./volumes.js";
 
 export function sourceOf(ctx: ItemContext | { item: EntityItem }): AnnotationSource {
   const s = annotationSourceOf(ctx.item.found);
@@ -37,7 +37,10 @@ export function annotationFilePrefix(metadata: Record<string, unknown>, entityPa
   const version = metadata.version;
   if (version === undefined || version === null) throw new IngestError("CONFIG_SCHEMA", "annotation metadata needs a version to name its files", { entityPath });
   obj = obj.toLowerCase().replace(/[^0-9a-z]/g, "_");
-  return `${obj}-${python.pyStr(version).toLowerCase().replace(/[^0-9a-z.]/g, "_")}`;
+  return `${obj}-${python
+    .pyStr(version)
+    .toLowerCase()
+    .replace(/[^0-9a-z.]/g, "_")}`;
 }
 
 const pyStrOrEmpty = (v: unknown) => (v === undefined || v === null ? "" : python.pyStr(v));

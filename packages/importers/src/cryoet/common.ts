@@ -1,14 +1,10 @@
 /** Helpers shared by the cryoet importers. */
-import { basenameKey, IngestError, LocalStorage, type EntityItem, type ItemContext, type Storage } from "@ingestkit/core";
+import { basenameKey, LocalStorage, type EntityItem, type ItemContext, type Storage } from "@ingestkit/core";
 
 /** The name as the finder yielded it: Python keeps literal ints as ints (e.g. deposition ids). */
 export function rawName(item: EntityItem): unknown {
   const n = item.found.name;
   return typeof n === "number" || typeof n === "string" ? n : item.name;
-}
-
-export function notSupported(what: string, issue: string): never {
-  throw new IngestError("NOT_SUPPORTED", `${what} is not supported yet (arrives with the ${issue} issue)`);
 }
 
 /** The single source key of an item found by a path finder. */

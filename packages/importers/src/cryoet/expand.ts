@@ -37,7 +37,10 @@ export function expandedMetadata(ctx: ItemContext): Record<string, unknown> {
     for (const [k, v] of Object.entries(obj)) {
       const field = prefix ? `${prefix}.${k}` : k;
       if (typeof v === "string") obj[k] = expand(v, field);
-      else if (Array.isArray(v)) v.forEach((x, i) => typeof x === "string" && (v[i] = expand(x, `${field}[${i}]`)));
+      else if (Array.isArray(v))
+        v.forEach((x, i) => {
+          typeof x === "string" && (v[i] = expand(x, `${field}[${i}]`));
+        });
       else if (v && typeof v === "object" && !(v instanceof PyFloat)) obj[k] = walk(v as Record<string, unknown>, field);
     }
     return obj;

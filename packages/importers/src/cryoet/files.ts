@@ -3,13 +3,17 @@
  * its source into the run's standardized folder under the reference's names.
  */
 import { basenameKey, IngestError, type Importer, type ItemContext } from "@ingestkit/core";
-import { copyToDir, notSupported, sourceKey } from "./common.js";
+import { copyToDir, sourceKey } from "./common.js";
 
 export const gainImporter: Importer = {
   describe: "copy",
   async importItem(ctx) {
     const key = sourceKey(ctx);
-    if (key.toLowerCase().endsWith(".dm4")) notSupported(`converting the .dm4 gain ${basenameKey(key)} to MRC (IMOD dm2mrc)`, "Volumes");
+    if (key.toLowerCase().endsWith(".dm4")) {
+      throw new IngestError("NOT_SUPPORTED", `the .dm4 gain ${basenameKey(key)} is not converted to MRC by ingestkit`, {
+        hint: "convert it with IMOD's dm2mrc and point the gains source at the .mrc",
+      });
+    }
     await copyToDir(ctx, key, ctx.outputDir());
   },
 };

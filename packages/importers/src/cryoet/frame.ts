@@ -61,7 +61,9 @@ export const frameImporter: Importer = {
     const frames = tilts.map((s) => {
       const exposure = mdocNumber(s.fields, "ExposureTime");
       if (exposure === undefined) {
-        throw new IngestError("SOURCE_INVALID", `${ctx.run.outputLocation(mdocKey)}:${s.line}: section [ZValue = ${s.index}] has no ExposureTime`, { entityPath: ctx.item.entityPath });
+        throw new IngestError("SOURCE_INVALID", `${ctx.run.outputLocation(mdocKey)}:${s.line}: section [ZValue = ${s.index}] has no ExposureTime`, {
+          entityPath: ctx.item.entityPath,
+        });
       }
       const dose = exposure * doseRate;
       const sub = s.fields.SubFramePath;

@@ -31,7 +31,10 @@ export function perSectionParameters(rawTilts: readonly number[], mdoc: Mdoc, ct
     const want = round2(raw);
     const entry = sections.find((s) => s.angle !== undefined && round2(s.angle) === want);
     if (!entry) {
-      throw new IngestError("SOURCE_INVALID", `tilt angle ${python.pyRepr(raw, true)} (section ${index} of ${where.rawtlt}) has no mdoc section with TiltAngle ${python.formatValue(raw, ".2f")} in ${where.mdoc}`);
+      throw new IngestError(
+        "SOURCE_INVALID",
+        `tilt angle ${python.pyRepr(raw, true)} (section ${index} of ${where.rawtlt}) has no mdoc section with TiltAngle ${python.formatValue(raw, ".2f")} in ${where.mdoc}`,
+      );
     }
     const c = ctf.find((r) => r.section - 1 === index);
     return {

@@ -21,11 +21,8 @@ import { annotationImporter } from "./annotation.js";
 import { ANNOTATION_SHAPES, annotationShapeFinders } from "./annotation-finders.js";
 import { annotationVizImporter, vizConfigImporter } from "./visualization.js";
 import { alignmentImporter } from "./alignment.js";
-import {
-  keyImageImporter,
-  tiltSeriesImporter,
-  tomogramImporter,
-} from "./volumes.js";
+import { tomogramHeader } from "./tomogram-header.js";
+import { keyImageImporter, tiltSeriesImporter, tomogramImporter } from "./volumes.js";
 
 export { ANNOTATION_SHAPES } from "./annotation-finders.js";
 
@@ -85,7 +82,13 @@ const tree: EntityTypeSpec = {
               metadataGlob: "{dataset_name}/{run_name}/Alignments/*/alignment_metadata.json",
               defaultEntries: literalDefault(["default"]),
             },
-            { key: "identified_object", plural: "identified_objects", hasMetadata: true, importer: identifiedObjectImporter, outputDir: "{dataset_name}/{run_name}/IdentifiedObjects" },
+            {
+              key: "identified_object",
+              plural: "identified_objects",
+              hasMetadata: true,
+              importer: identifiedObjectImporter,
+              outputDir: "{dataset_name}/{run_name}/IdentifiedObjects",
+            },
             {
               key: "voxel_spacing",
               plural: "voxel_spacings",
@@ -103,7 +106,14 @@ const tree: EntityTypeSpec = {
                   outputDir: `${VS}/Annotations/{annotation_id}`,
                   metadataGlob: `${VS}/Annotations/*/*.json`,
                   children: [
-                    { key: "annotation_viz", plural: "annotation_viz", hasMetadata: false, importer: annotationVizImporter, outputDir: `${VS}/NeuroglancerPrecompute`, defaultEntries: literalDefault(["neuroglancer"]) },
+                    {
+                      key: "annotation_viz",
+                      plural: "annotation_viz",
+                      hasMetadata: false,
+                      importer: annotationVizImporter,
+                      outputDir: `${VS}/NeuroglancerPrecompute`,
+                      defaultEntries: literalDefault(["neuroglancer"]),
+                    },
                   ],
                 },
                 {
@@ -125,7 +135,14 @@ const tree: EntityTypeSpec = {
                     },
                   ],
                 },
-                { key: "viz_config", plural: "viz_config", hasMetadata: false, importer: vizConfigImporter, outputDir: `${VS}/NeuroglancerPrecompute`, defaultEntries: literalDefault(["neuroglancer"]) },
+                {
+                  key: "viz_config",
+                  plural: "viz_config",
+                  hasMetadata: false,
+                  importer: vizConfigImporter,
+                  outputDir: `${VS}/NeuroglancerPrecompute`,
+                  defaultEntries: literalDefault(["neuroglancer"]),
+                },
               ],
             },
           ],
@@ -140,7 +157,13 @@ const tree: EntityTypeSpec = {
         },
       ],
     },
-    { key: "deposition_keyphoto", plural: "deposition_keyphotos", hasMetadata: false, importer: depositionKeyPhotoImporter, outputDir: "depositions_metadata/{deposition_name}/Images" },
+    {
+      key: "deposition_keyphoto",
+      plural: "deposition_keyphotos",
+      hasMetadata: false,
+      importer: depositionKeyPhotoImporter,
+      outputDir: "depositions_metadata/{deposition_name}/Images",
+    },
   ],
 };
 
@@ -204,10 +227,25 @@ function readMapColumns(config: LoadedConfig): { names: string[]; open: boolean;
 
 /** The settings the cryoet importers read, each with its `convert` option. */
 export const CRYOET_OPTIONS = [
-  { key: "httpsPrefix", flag: "https-prefix", type: "string", valueName: "<url>", default: "https://files.cryoetdataportal.cziscience.com", help: "base URL written into neuroglancer configs" },
-  { key: "writeMrc", flag: "write-mrc", type: "boolean", default: true, help: "write MRC volumes (--no-write-mrc: do not)" },
-  { key: "writeZarr", flag: "write-zarr", type: "boolean", default: true, help: "write OME-Zarr volumes (--no-write-zarr: do not)" },
-  { key: "ngffVersion", flag: "ngff-version", type: "choice", choices: ["0.4", "0.5"], valueName: "<version>", default: "0.4", help: "OME-NGFF of written volumes: 0.4 on Zarr v2 (the portal's) or 0.5 on Zarr v3" },
+  {
+    key: "httpsPrefix",
+    flag: "https-prefix",
+    type: "string",
+    valueName: "<url>",
+    default: "https://files.cryoetdataportal.cziscience.com",
+    help: "base URL written into neuroglancer configs",
+  },
+  { key: "writeMrc", flag: "write-mrc", type: "boolean", default: true, help: "write MRC volumes" },
+  { key: "writeZarr", flag: "write-zarr", type: "boolean", default: true, help: "write OME-Zarr volumes" },
+  {
+    key: "ngffVersion",
+    flag: "ngff-version",
+    type: "choice",
+    choices: ["0.4", "0.5"],
+    valueName: "<version>",
+    default: "0.4",
+    help: "OME-NGFF of written volumes: 0.4 on Zarr v2 (the portal's) or 0.5 on Zarr v3",
+  },
 ] as const satisfies readonly ProfileOption[];
 
 /** Top-level keys of cryoet configs (the schema's properties); any of them marks a config as cryoet. */
@@ -231,7 +269,7 @@ export const cryoetPlugin = defineProfilePlugin({
 });
 
 export function createCryoetProfile(): Profile {
-  const finders = finderRegistry([...builtinFinders.values(), ...annotationShapeFinders]);
+  const finders = finderRegistry([...builtinFinders.values(), tomogramHeader, ...annotationShapeFinders]);
   return defineProfile({
     name: "cryoet",
     roots: [applyDefaultFinders(tree)],
@@ -239,6 +277,10 @@ export function createCryoetProfile(): Profile {
     options: CRYOET_OPTIONS,
     hooks: {
       prepare: loadRunMaps,
+      inputPrefix(config) {
+        const prefix = config.section("standardization_config").source_prefix;
+        return typeof prefix === "string" && prefix ? prefix : undefined;
+      },
       itemVars(item, run) {
         if (item.type.key !== "run") return {};
         const maps = runMaps(run);

@@ -27,7 +27,11 @@ export async function loadRunMaps(run: RunContext): Promise<void> {
     const text = await readMap(run, dataFile, "run_data_map_file");
     const { header, records } = wrapCsv(() => parseCsvRecords(text, dataFile.endsWith("tsv") ? "\t" : ","), run, dataFile);
     if (!header.includes("run_name")) {
-      throw new IngestError("SOURCE_INVALID", `run data map ${run.inputLocation(dataFile)} has no 'run_name' column (columns: ${header.join(", ")})`, run.config.position(["standardization_config", "run_data_map_file"]));
+      throw new IngestError(
+        "SOURCE_INVALID",
+        `run data map ${run.inputLocation(dataFile)} has no 'run_name' column (columns: ${header.join(", ")})`,
+        run.config.position(["standardization_config", "run_data_map_file"]),
+      );
     }
     for (const r of records) maps.runData.set(r.values.run_name ?? "", r.values);
   }
@@ -41,7 +45,8 @@ export async function loadRunMaps(run: RunContext): Promise<void> {
     const text = await readMap(run, file, key);
     for (const row of wrapCsv(() => parseCsv(text), run, file)) {
       if (row.fields.length === 0) continue;
-      if (row.fields.length < 2) throw new IngestError("SOURCE_INVALID", `${run.inputLocation(file)}:${row.line}: expected 'run,value', got ${JSON.stringify(row.fields.join(","))}`);
+      if (row.fields.length < 2)
+        throw new IngestError("SOURCE_INVALID", `${run.inputLocation(file)}:${row.line}: expected 'run,value', got ${JSON.stringify(row.fields.join(","))}`);
       target.set(row.fields[0]!, row.fields[1]!);
     }
   }

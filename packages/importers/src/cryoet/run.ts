@@ -22,7 +22,11 @@ export const runImporter: Importer = {
     const m = compilePythonRegex(pattern).match(base);
     const name = m?.[1];
     if (name === undefined || name === "") {
-      throw new IngestError("SOURCE_INVALID", `standardization_config.run_name_regex ${JSON.stringify(pattern)} does not name the run ${JSON.stringify(base)} (no match or empty group 1)`, where);
+      throw new IngestError(
+        "SOURCE_INVALID",
+        `standardization_config.run_name_regex ${JSON.stringify(pattern)} does not name the run ${JSON.stringify(base)} (no match or empty group 1)`,
+        where,
+      );
     }
     return { ...found, name };
   },

@@ -32,7 +32,7 @@ export function storageByteSource(storage: Storage, key: string, location: strin
     async size() {
       if (size === undefined) {
         const st = await storage.stat(key);
-        if (!st || st.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${location}`);
+        if (st?.kind !== "file") throw new IngestError("SOURCE_MISSING", `file not found: ${location}`);
         size = st.size;
       }
       return size;
@@ -220,7 +220,15 @@ export async function standardizeVolume(ctx: ItemContext, o: StandardizeOptions)
     const outputs: VolumeOutputs = { mrcFile: mrcKey, omezarrDir: zarrKey, scales: pyramidShapes(size, o.kind), size };
     // What the outputs are made of; the run clock (in the MRC label) is left out like any timestamp.
     const ngff = ctx.settings.ngffVersion === "0.5" ? "0.5" : "0.4";
-    const fpStable = fingerprint("volume", o.kind, o.sourceKey, ...(await sourceIdentity(o.sourceStorage, o.sourceKey)), python.pyRepr(o.voxelSpacing, true), ngff, o.transform?.id ?? "");
+    const fpStable = fingerprint(
+      "volume",
+      o.kind,
+      o.sourceKey,
+      ...(await sourceIdentity(o.sourceStorage, o.sourceKey)),
+      python.pyRepr(o.voxelSpacing, true),
+      ngff,
+      o.transform?.id ?? "",
+    );
     const mrcUpToDate = !writeMrc || (await ctx.output.upToDate(mrcKey, fpStable));
     const zarrUpToDate = !writeZarr || (await ctx.output.upToDate(zarrKey, fpStable));
     const note = (key: string, upToDate: boolean) => {

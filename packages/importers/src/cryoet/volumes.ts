@@ -9,7 +9,7 @@ import { annotationOverlay, KeyImageError, parseCtf, parseMdoc, parseRawTilt, re
 import { keyImageOverlayInputs, type KeyImageOverlayInputs } from "./visualization.js";
 import { sourceKey, sourceStorage } from "./common.js";
 import { expandedMetadata } from "./expand.js";
-import { alignmentId } from "./alignment.js";
+import { alignmentMetadataPath } from "./alignment.js";
 import { assignId, tiltSeriesId } from "./ids.js";
 import { depositionId, writeMetadata } from "./metadata.js";
 import { perSectionParameters } from "./per-section.js";
@@ -89,10 +89,16 @@ export const tiltSeriesImporter: Importer = {
     const ctfFormat = ctfItem ? String(ctfItem.entry.metadata?.format ?? "") : "";
     const ctfKey = ctfItem ? `${dir}/${run.name}_${ctfFormat}_ctf.txt` : null;
     const mdocs = await findItems(ctx.run, types.get("collection_metadata")!, run);
-    if (mdocs.length === 0) throw new IngestError("SOURCE_MISSING", `no collection metadata (mdoc) found for run ${run.name}: per_section_parameter needs it`, { entityPath: ctx.item.entityPath });
+    if (mdocs.length === 0)
+      throw new IngestError("SOURCE_MISSING", `no collection metadata (mdoc) found for run ${run.name}: per_section_parameter needs it`, { entityPath: ctx.item.entityPath });
     const mdocKey = `${ctx.outputDir(run.type)}/Frames/${run.name}.mdoc`;
     const read = async (key: string) => {
-      if (!(await ctx.output.stat(key))) throw new IngestError("SOURCE_MISSING", `${ctx.run.outputLocation(key)} has not been written (import it in the same run, e.g. --import-rawtilts / --import-ctfs / --import-collection-metadata)`, { entityPath: ctx.item.entityPath });
+      if (!(await ctx.output.stat(key)))
+        throw new IngestError(
+          "SOURCE_MISSING",
+          `${ctx.run.outputLocation(key)} has not been written (import it in the same run, e.g. --import-rawtilts / --import-ctfs / --import-collection-metadata)`,
+          { entityPath: ctx.item.entityPath },
+        );
       return ctx.output.readText(key);
     };
     const ctfRows = ctfKey ? parseCtf(await read(ctfKey), ctfFormat, ctx.run.outputLocation(ctfKey)) : [];
@@ -120,24 +126,6 @@ export const tiltSeriesImporter: Importer = {
 // ---------------------------------------------------------------------------------------------
 // Tomograms
 
-/**
- * The run's first alignment (configured, else the default one) as the reference's
- * get_alignment_metadata_path: a referenced existing alignment (destination_glob) by the path it
- * was found at, else `{run}/Alignments/{id}/alignment_metadata.json`.
- */
-export async function alignmentMetadataPath(ctx: ItemContext): Promise<string | null> {
-  const run = ctx.item.require("run");
-  const type = ctx.run.profile.byKey.get("alignment");
-  if (!type) return null;
-  const found = await findItems(ctx.run, type, run);
-  const first = found[0];
-  if (!first) return null;
-  const existing = first.found.storage === "output" ? (first.found.paths ?? (first.found.path ? [first.found.path] : [])).find((p) => p.endsWith("alignment_metadata.json")) : undefined;
-  if (existing) return existing;
-  const id = await alignmentId(ctx);
-  return `${ctx.outputDir(run.type)}/Alignments/${id}/alignment_metadata.json`;
-}
-
 function normalizeFiducial(v: unknown): unknown {
   if (v === true) return "FIDUCIAL";
   if (v === false) return "NON_FIDUCIAL";
@@ -156,7 +144,14 @@ export const tomogramImporter: Importer = {
     // voxel_spacing: a float as "%.3f", else (missing or a template) the voxel-spacing name
     const vsOf = (v: unknown) => (typeof v === "number" || v instanceof PyFloat ? python.formatValue(Number(v), ".3f") : vs.name);
     const hash = (md: Record<string, unknown>, alignmentPath: unknown) =>
-      [vsOf(md.voxel_spacing), pyStrOrEmpty(alignmentPath), pyStrOrEmpty(md.reconstruction_method), pyStrOrEmpty(md.processing), pyStrOrEmpty(md.processing_software), String(md.deposition_id ?? depositionId(ctx))].join("-");
+      [
+        vsOf(md.voxel_spacing),
+        pyStrOrEmpty(alignmentPath),
+        pyStrOrEmpty(md.reconstruction_method),
+        pyStrOrEmpty(md.processing),
+        pyStrOrEmpty(md.processing_software),
+        String(md.deposition_id ?? depositionId(ctx)),
+      ].join("-");
     ctx.item.id = await assignId(ctx, {
       kind: "tomogram",
       container: () => runDir,
@@ -251,7 +246,9 @@ export const keyImageImporter: Importer = {
               continue;
             }
             // a mask not rescaled to the tomogram cannot be laid over it
-            ctx.run.log.warn(`${ctx.item.entityPath}: not drawing ${ctx.run.outputLocation(m.key)} on the key images: it is ${a.z}x${a.y}x${a.x}, the tomogram ${b.z}x${b.y}x${b.x}`);
+            ctx.run.log.warn(
+              `${ctx.item.entityPath}: not drawing ${ctx.run.outputLocation(m.key)} on the key images: it is ${a.z}x${a.y}x${a.x}, the tomogram ${b.z}x${b.y}x${b.x}`,
+            );
             await source.close();
           }
           const drawn = masks.length || overlay.points.length ? { overlay: annotationOverlay(masks, overlay.points) } : {};

@@ -28,9 +28,13 @@ export const voxelSpacingImporter: Importer = {
       try {
         n = pyFloat(s);
       } catch {
-        throw new IngestError("SOURCE_INVALID", `voxel spacing ${JSON.stringify(found.name)} is not a number${String(name) !== String(found.name) ? ` (expanded to ${JSON.stringify(name)})` : ""}`, {
-          entityPath: ctx.item.parent?.entityPath ?? "",
-        });
+        throw new IngestError(
+          "SOURCE_INVALID",
+          `voxel spacing ${JSON.stringify(found.name)} is not a number${String(name) !== String(found.name) ? ` (expanded to ${JSON.stringify(name)})` : ""}`,
+          {
+            entityPath: ctx.item.parent?.entityPath ?? "",
+          },
+        );
       }
     }
     if (!Number.isFinite(n) || n <= 0) {

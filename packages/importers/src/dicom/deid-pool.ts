@@ -5,45 +5,20 @@
  * thread-pool round trips for its read. Read buffers travel with the tasks and come back with the results
  * (transferred, never copied) and are handed out again once the output is written.
  *
- * The worker is an `eval` worker that imports @ingestkit/formats by the URL resolved here (works the same from the
- * sources under vitest and from dist/, as formats' zarr/worker.ts). Workers are unref'd while idle: a run that stops
- * early is never kept alive by them. Whatever a worker cannot do (a file over the size limit, an I/O error, a worker
- * that failed to start) the caller does on the main thread, so outcomes and error codes stay those of that path.
+ * Each worker runs the typed module ./deid-worker.ts (compiled to dist/dicom/deid-worker.js), started with
+ * `new Worker(workerUrl("./deid-worker.js", import.meta.url))` (and the parent's Node options but `--input-type`,
+ * which Node refuses for a file entry point): the sibling file in the built package and in a packed
+ * install; under vitest, where this module is the TypeScript source, the same file in the package's dist/
+ * (formats/src/worker-url.ts). The worker imports @ingestkit/formats by the URL resolved here. Workers are unref'd while idle: a
+ * run that stops early is never kept alive by them. Whatever a worker cannot do (a file over the size limit, an I/O
+ * error, a worker that failed to start) the caller does on the main thread, so outcomes and error codes stay those of
+ * that path.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { IngestError } from "@ingestkit/core";
-import { DicomError, type DeidentifyOptions, type DeidMappings, type DicomErrorCode, type DicomHeader, type Stamp } from "@ingestkit/formats";
-
-// dynamic imports only: the source runs as CommonJS, or as a module when the parent runs with --input-type=module
-const WORKER_SOURCE = `
-import("node:worker_threads").then(({ parentPort, workerData }) => import(workerData.moduleUrl).then((mod) => {
-  const options = workerData.options;
-  parentPort.on("message", (msg) => {
-    let reply;
-    let transfer = [];
-    try {
-      const given = msg.buffer ? new Uint8Array(msg.buffer) : undefined;
-      const r = mod.deidentifyLocalFile(msg.path, { ...options, stamps: msg.stamps, fileName: msg.fileName }, given, msg.maxBytes, msg.writeTo);
-      if (r.tooBig) {
-        reply = { id: msg.id, tooBig: true, buffer: msg.buffer };
-        if (msg.buffer) transfer = [msg.buffer];
-      } else {
-        // the new header in an ArrayBuffer of its own, so it can be transferred
-        const head = r.head.byteOffset === 0 && r.head.byteLength === r.head.buffer.byteLength && r.head.buffer !== r.buffer.buffer ? r.head : r.head.slice();
-        reply = { id: msg.id, head: head.buffer, buffer: r.buffer.buffer, length: r.length, tailOffset: r.tailOffset, stat: r.stat, scanned: r.scanned, header: r.header, mappings: r.mappings, warnings: r.warnings, written: r.written };
-        transfer = [head.buffer, r.buffer.buffer];
-      }
-    } catch (e) {
-      const err = e && typeof e === "object" ? e : { message: String(e) };
-      reply = { id: msg.id, error: { name: err.name, code: err.code, message: String(err.message), fileName: err.fileName }, buffer: msg.buffer };
-      if (msg.buffer) transfer = [msg.buffer];
-    }
-    parentPort.postMessage(reply, transfer);
-  });
-  parentPort.postMessage({ ready: true });
-}, (e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) })));
-`;
+import { DicomError, type DeidentifyOptions, type DeidMappings, type DicomErrorCode, type DicomHeader, type Stamp, workerExecArgv, workerUrl } from "@ingestkit/formats";
+import type { DeidJob, DeidReply, DeidWorkerData, DeidWorkerStatus } from "./deid-worker.js";
 
 /** Read buffers kept for later files, in bytes (one per file in flight at 512 KiB; a few when files are large). */
 const FREE_BYTES = 64 * 1024 * 1024;
@@ -70,21 +45,7 @@ export interface PoolDeclined {
   reason: string;
 }
 
-type Reply = {
-  id: number;
-  tooBig?: true;
-  error?: { name?: string; code?: string; message: string; fileName?: string };
-  buffer?: ArrayBuffer;
-  head?: ArrayBuffer;
-  length?: number;
-  tailOffset?: number;
-  stat?: { size: number; mtimeMs: number };
-  scanned?: DicomHeader;
-  header?: DicomHeader;
-  mappings?: DeidMappings;
-  warnings?: string[];
-  written?: number;
-};
+type Reply = DeidReply;
 
 interface PoolWorker {
   worker: Worker;
@@ -132,13 +93,16 @@ export class DeidPool {
    * workers import deidentifyLocalFile from (tests give a broken one).
    */
   constructor(size: number, options: DeidentifyOptions, moduleUrl = import.meta.resolve("@ingestkit/formats")) {
+    const url = workerUrl("./deid-worker.js", import.meta.url);
+    const workerData: DeidWorkerData = { moduleUrl, options };
+    const execArgv = workerExecArgv();
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl, options } });
+      const worker = new Worker(url, { workerData, execArgv });
       let ready!: (ok: boolean) => void;
       const entry: PoolWorker = { worker, busy: 0, ready: new Promise<boolean>((r) => (ready = r)) };
-      worker.on("message", (msg: Reply & { ready?: true; fatal?: string }) => {
-        if (msg.ready) return ready(true);
-        if (msg.fatal !== undefined) {
+      worker.on("message", (msg: Reply | DeidWorkerStatus) => {
+        if ("ready" in msg) return ready(true);
+        if ("fatal" in msg) {
           this.broken ??= `a de-identification worker failed to start: ${msg.fatal}`;
           return ready(false);
         }
@@ -189,7 +153,7 @@ export class DeidPool {
       void entry.ready.then((ok) => {
         if (!ok || this.broken) return this.settle(id, { id, error: { message: this.broken ?? "worker not started" } });
         const buffer = this.takeFree();
-        entry.worker.postMessage({ id, path, fileName, stamps, maxBytes, buffer, writeTo }, buffer ? [buffer] : []);
+        entry.worker.postMessage({ id, path, fileName, stamps, maxBytes, buffer, writeTo } satisfies DeidJob, buffer ? [buffer] : []);
       });
     });
     if (reply.buffer && !reply.head) this.recycle(reply.buffer);

@@ -72,7 +72,10 @@ function checkMapped(state: DicomRunState, header: DicomHeader): void {
   const map = state.settings.profile.patientIdMap as ReadonlyMap<string, string> | undefined;
   const id = header.patientID?.trim();
   if (!id || !map?.has(id)) {
-    throw new UnmappedPatientError("SOURCE_INVALID", `${id ? "PatientID is not" : "no PatientID, so not"} in dicom.deidentify.patient_id_map (${pm.file}) and require_mapping is set [UNMAPPED_PATIENT]`);
+    throw new UnmappedPatientError(
+      "SOURCE_INVALID",
+      `${id ? "PatientID is not" : "no PatientID, so not"} in dicom.deidentify.patient_id_map (${pm.file}) and require_mapping is set [UNMAPPED_PATIENT]`,
+    );
   }
 }
 
@@ -289,7 +292,10 @@ export const seriesImporter: Importer = {
     }
     if (!first) return ctx.fail("SOURCE_INVALID", `no instance of series ${ctx.item.name} could be written: no series metadata`);
     const instances = [...written].sort((a, b) => (a.header.instanceNumber ?? 0) - (b.header.instanceNumber ?? 0) || (a.outputKey < b.outputKey ? -1 : 1));
-    const key = expandPath(ctx, state, state.settings.seriesMetadataPath, "dicom.output.series_metadata_path", { ...timestampVars(ctx.run, state.settings.timestampFormat), ...attributeVars(first) });
+    const key = expandPath(ctx, state, state.settings.seriesMetadataPath, "dicom.output.series_metadata_path", {
+      ...timestampVars(ctx.run, state.settings.timestampFormat),
+      ...attributeVars(first),
+    });
     await ctx.writeJson(key, {
       series_instance_uid: first.seriesInstanceUID ?? null,
       study_instance_uid: first.studyInstanceUID ?? null,

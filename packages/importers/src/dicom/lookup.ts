@@ -111,7 +111,13 @@ export function loadLookup(config: LoadedConfig, spec: LookupSpec): LookupTable 
   if (!header.includes(spec.column)) {
     throw new IngestError("CONFIG_SCHEMA", `dicom.lookup.column '${spec.column}' is not a column of ${spec.file} (columns: ${header.join(", ")})`, at("column"));
   }
-  return new CsvLookup(path, spec.key, spec.column, header, records.map((r) => r.values));
+  return new CsvLookup(
+    path,
+    spec.key,
+    spec.column,
+    header,
+    records.map((r) => r.values),
+  );
 }
 
 function loadSqliteLookup(config: LoadedConfig, spec: LookupSpec, path: string): LookupTable {
@@ -133,7 +139,11 @@ function loadSqliteLookup(config: LoadedConfig, spec: LookupSpec, path: string):
     }
     const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(spec.table) as Array<{ name: string }>).map((r) => r.name);
     if (!columns.includes(spec.column)) {
-      throw new IngestError("CONFIG_SCHEMA", `dicom.lookup.column '${spec.column}' is not a column of ${spec.file} table ${spec.table} (columns: ${columns.join(", ")})`, at("column"));
+      throw new IngestError(
+        "CONFIG_SCHEMA",
+        `dicom.lookup.column '${spec.column}' is not a column of ${spec.file} table ${spec.table} (columns: ${columns.join(", ")})`,
+        at("column"),
+      );
     }
     return new SqliteLookup(db, `${path}#${spec.table}`, spec.table, spec.key, spec.column, columns);
   } catch (err) {
@@ -165,7 +175,8 @@ export function loadPatientIdMap(config: LoadedConfig, file: string): Map<string
     const p = (r.values.pseudonym ?? "").trim();
     if (!o) continue;
     if (!p) throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file}: empty pseudonym for a patient (line ${r.line ?? "?"})`, where);
-    if (map.has(o) && map.get(o) !== p) throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file}: two pseudonyms for one patient (line ${r.line ?? "?"})`, where);
+    if (map.has(o) && map.get(o) !== p)
+      throw new IngestError("CONFIG_SCHEMA", `dicom.deidentify.patient_id_map.file ${file}: two pseudonyms for one patient (line ${r.line ?? "?"})`, where);
     map.set(o, p);
   }
   return map;

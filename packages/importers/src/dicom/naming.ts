@@ -14,7 +14,9 @@ export function sourceVars(key: string, regex: string | undefined): Record<strin
   const dot = base.lastIndexOf(".");
   const ext = dot > 0 ? base.slice(dot + 1) : "";
   const vars: Record<string, string> = { source_key: key, source_basename: base, source_stem: dot > 0 ? base.slice(0, dot) : base, source_ext: ext, ext: ext || "dcm" };
-  segs.forEach((s, i) => (vars[`path_${i}`] = s));
+  segs.forEach((s, i) => {
+    vars[`path_${i}`] = s;
+  });
   if (regex) {
     const m = compilePythonRegex(regex).search(key);
     if (m?.groups) for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) vars[k] = v;
@@ -65,4 +67,17 @@ export function attributeVars(h: DicomHeader): Record<string, string | number> {
 }
 
 /** Every variable name a template may use, for the docs and static checks. */
-export const ATTRIBUTE_VAR_NAMES = ["PatientID", "AccessionNumber", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "FrameOfReferenceUID", "Modality", "SeriesNumber", "InstanceNumber", "StudyDate", "SeriesDescription"];
+export const ATTRIBUTE_VAR_NAMES = [
+  "PatientID",
+  "AccessionNumber",
+  "StudyInstanceUID",
+  "SeriesInstanceUID",
+  "SOPInstanceUID",
+  "SOPClassUID",
+  "FrameOfReferenceUID",
+  "Modality",
+  "SeriesNumber",
+  "InstanceNumber",
+  "StudyDate",
+  "SeriesDescription",
+];

@@ -5,7 +5,17 @@
  * is found by `dicom_series`; the `prepare` hook checks secret and paths before anything is
  * written and opens the tracking database.
  */
-import { defineProfile, defineProfilePlugin, finderRegistry, IngestError, LocalStorage, type EntityEntry, type EntityTypeSpec, type Profile, type RunContext } from "@ingestkit/core";
+import {
+  defineProfile,
+  defineProfilePlugin,
+  finderRegistry,
+  IngestError,
+  LocalStorage,
+  type EntityEntry,
+  type EntityTypeSpec,
+  type Profile,
+  type RunContext,
+} from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
 import { DeidPool, deidWorkerCount } from "./deid-pool.js";
 import { dicomSeriesFinder } from "./finder.js";
@@ -51,7 +61,18 @@ const tree: EntityTypeSpec = {
               importer: seriesImporter,
               finders: ["dicom_series"],
               defaultEntries: scanned(),
-              children: [{ key: "instance", plural: "instances", hasMetadata: false, concurrent: true, inFlightPerWorker: 4, importer: instanceImporter, finders: ["dicom_series"], defaultEntries: scanned() }],
+              children: [
+                {
+                  key: "instance",
+                  plural: "instances",
+                  hasMetadata: false,
+                  concurrent: true,
+                  inFlightPerWorker: 4,
+                  importer: instanceImporter,
+                  finders: ["dicom_series"],
+                  defaultEntries: scanned(),
+                },
+              ],
             },
           ],
         },
@@ -70,7 +91,8 @@ async function prepare(run: RunContext): Promise<void> {
   const secret = settings.mode === "deidentify" ? readSecret(settings) : undefined;
   const lookup = settings.lookup ? loadLookup(config, settings.lookup) : undefined;
   if (settings.patientIdMap) settings.profile.patientIdMap = loadPatientIdMap(config, settings.patientIdMap.file);
-  if (settings.imageTable && !dbPath) throw new IngestError("USAGE", "dicom.image_table needs dicom.tracking.db (the images table lives in the tracking database)", config.position(["dicom", "image_table"]));
+  if (settings.imageTable && !dbPath)
+    throw new IngestError("USAGE", "dicom.image_table needs dicom.tracking.db (the images table lives in the tracking database)", config.position(["dicom", "image_table"]));
   const tracking = dbPath && !run.dryRun ? new Tracking(dbPath, { config: config.file, input: run.input.location, output: run.output.location }) : undefined;
   const notifier = settings.webhooks.length && !run.dryRun ? new WebhookNotifier(settings.webhooks, run.log) : undefined;
   const state = new DicomRunState(settings, secret, mappingsDir, lookup, tracking, notifier);
@@ -95,7 +117,9 @@ export function createDicomProfile(): Profile {
       // the run's end whatever was selected (e.g. --import-instances alone): mappings, tracking, digest
       finish: finishRun,
       varNames(type) {
-        return type.key === "instance" ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp", "pixel_hash"], open: true, why: "source path and lookup variables" } : { names: [] };
+        return type.key === "instance"
+          ? { names: [...ATTRIBUTE_VAR_NAMES, "pipeline_file_id", "scan_id", "timestamp", "pixel_hash"], open: true, why: "source path and lookup variables" }
+          : { names: [] };
       },
     },
     dicomSchema(),

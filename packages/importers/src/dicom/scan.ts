@@ -90,7 +90,9 @@ async function localPrefix(run: RunContext, local: LocalStorage, key: string, sc
   } catch {
     return readPrefix(run, key);
   }
-  return got <= HEADER_PREFIX_BYTES ? { kind: "file", bytes: scratch.subarray(0, got), isPrefix: false } : { kind: "file", bytes: scratch.subarray(0, HEADER_PREFIX_BYTES), isPrefix: true };
+  return got <= HEADER_PREFIX_BYTES
+    ? { kind: "file", bytes: scratch.subarray(0, got), isPrefix: false }
+    : { kind: "file", bytes: scratch.subarray(0, HEADER_PREFIX_BYTES), isPrefix: true };
 }
 
 async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
@@ -116,7 +118,8 @@ async function doScan(run: RunContext, listGlob: string): Promise<ScanResult> {
         const { bytes, isPrefix } = p;
         header = scanDicomHeader(bytes, { fileName: key, isPrefix });
         if (!header.isDicom) throw new DicomError("NOT_DICOM", key, bytes.length === 0 ? "file is empty" : 'no "DICM" marker at byte 128 and not a raw implicit-VR data set');
-        if (!header.seriesInstanceUID || !header.studyInstanceUID) throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
+        if (!header.seriesInstanceUID || !header.studyInstanceUID)
+          throw new DicomError("UNREADABLE", key, "no StudyInstanceUID/SeriesInstanceUID in the header: cannot be grouped into a series");
       } catch (err) {
         const code = err instanceof DicomError ? err.code : "UNREADABLE";
         const message = err instanceof DicomError ? err.message : `${key}: UNREADABLE: ${(err as Error).message}`;
@@ -148,7 +151,17 @@ function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
  */
 export function reportFileFailure(run: RunContext, key: string, code: string, message: string): void {
   const entityPath = `file ${key}`;
-  const node: PlanNode = { type: "file", name: key, entityPath, sources: [run.inputLocation(key)], writes: [], status: "failed", steps: [], error: { code, message }, children: [] };
+  const node: PlanNode = {
+    type: "file",
+    name: key,
+    entityPath,
+    sources: [run.inputLocation(key)],
+    writes: [],
+    status: "failed",
+    steps: [],
+    error: { code, message },
+    children: [],
+  };
   run.plan.push(node);
   run.summary.failed++;
   run.summary.failures.push({ entityPath, step: "scan", code, message });

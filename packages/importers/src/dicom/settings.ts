@@ -115,12 +115,13 @@ export function readDicomSettings(config: LoadedConfig): DicomSettings {
       ? { patientIdMap: { file: obj(deid.patient_id_map).file as string, requireMapping: obj(deid.patient_id_map).require_mapping === true } }
       : {}),
     imageTable: d.image_table === true,
-    ...(d.export !== undefined ? { export: readExport(obj(d.export)) } : {}),
+    ...(d.export !== undefined ? { export: readExportSpec(obj(d.export)) } : {}),
     webhooks: (Array.isArray(d.notify) ? d.notify : []).map((n) => obj(n).webhook).filter((u): u is string => typeof u === "string"),
   };
 }
 
-function readExport(e: Record<string, unknown>): ExportSpec {
+/** The `dicom.export` section with its defaults (`{}` gives the defaults alone). */
+export function readExportSpec(e: Record<string, unknown>): ExportSpec {
   const imageKey = e.image_key === "sop_instance_uid" || e.image_key === "output_key" ? e.image_key : "pixel_hash";
   return {
     labelsKey: str(e.labels_key, "pixel_hash"),

@@ -102,13 +102,17 @@ export class Tracking {
   private readonly db: Database.Database;
   readonly runId: number;
 
-  constructor(readonly path: string, info: { config: string; input: string; output: string }) {
+  constructor(
+    readonly path: string,
+    info: { config: string; input: string; output: string },
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.exec(SCHEMA);
     this.runId = Number(
-      this.db.prepare("INSERT INTO runs (started_at, status, config, input, output) VALUES (?, 'running', ?, ?, ?)").run(now(), info.config, info.input, info.output).lastInsertRowid,
+      this.db.prepare("INSERT INTO runs (started_at, status, config, input, output) VALUES (?, 'running', ?, ?, ?)").run(now(), info.config, info.input, info.output)
+        .lastInsertRowid,
     );
   }
 
@@ -130,8 +134,9 @@ export class Tracking {
       this.db.prepare("UPDATE files SET status = 'Started', has_error = 0, last_run_id = ?, updated_at = ? WHERE id = ?").run(this.runId, t, id);
     } else {
       id = Number(
-        this.db.prepare("INSERT INTO files (location, first_seen_at, first_run_id, last_run_id, status, updated_at) VALUES (?, ?, ?, ?, 'Started', ?)").run(location, t, this.runId, this.runId, t)
-          .lastInsertRowid,
+        this.db
+          .prepare("INSERT INTO files (location, first_seen_at, first_run_id, last_run_id, status, updated_at) VALUES (?, ?, ?, ?, 'Started', ?)")
+          .run(location, t, this.runId, this.runId, t).lastInsertRowid,
       );
     }
     this.db.prepare("INSERT INTO file_status (file_id, run_id, status, at) VALUES (?, ?, 'Started', ?)").run(id, this.runId, t);
@@ -172,7 +177,20 @@ export class Tracking {
          study_date = excluded.study_date, modality = excluded.modality, rows = excluded.rows, columns = excluded.columns,
          sop_instance_uid = excluded.sop_instance_uid, output_root = excluded.output_root, output_key = excluded.output_key, updated_at = excluded.updated_at`,
       )
-      .run(row.pixelHash, fileId, this.runId, row.patientId ?? null, row.studyDate ?? null, row.modality ?? null, row.rows ?? null, row.columns ?? null, row.sopInstanceUid ?? null, row.outputRoot, row.outputKey, now());
+      .run(
+        row.pixelHash,
+        fileId,
+        this.runId,
+        row.patientId ?? null,
+        row.studyDate ?? null,
+        row.modality ?? null,
+        row.rows ?? null,
+        row.columns ?? null,
+        row.sopInstanceUid ?? null,
+        row.outputRoot,
+        row.outputKey,
+        now(),
+      );
   }
 
   /** A run-level coded error (no file). */

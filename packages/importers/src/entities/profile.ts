@@ -10,7 +10,20 @@
  * `metadata` (`{output}/{metadata_file}` = entry metadata + `{type}_name` + `last_updated_at`),
  * `none` (a grouping level that writes nothing).
  */
-import { basenameKey, cloneConfigValue as deepClone, defineProfile, defineProfilePlugin, IngestError, pyFormat, type Diagnostic, type EntityTypeSpec, type Importer, type ItemContext, type LoadedConfig, type Profile } from "@ingestkit/core";
+import {
+  basenameKey,
+  cloneConfigValue as deepClone,
+  defineProfile,
+  defineProfilePlugin,
+  IngestError,
+  pyFormat,
+  type Diagnostic,
+  type EntityTypeSpec,
+  type Importer,
+  type ItemContext,
+  type LoadedConfig,
+  type Profile,
+} from "@ingestkit/core";
 import { builtinFinders } from "@ingestkit/finders";
 
 export function isEntitiesConfig(config: LoadedConfig): boolean {
@@ -133,7 +146,13 @@ export function createEntitiesProfile(config: LoadedConfig): Profile {
       for (const k of Object.keys(cfg.data)) {
         if (known.has(k)) continue;
         const pos = cfg.position([k], "key");
-        out.push({ severity: "error", code: "CONFIG_UNKNOWN_KEY", message: `unknown top-level key '${k}' (this config declares: ${[...known].join(", ")})`, file: pos.file, ...(pos.line ? { line: pos.line, col: pos.col! } : {}) });
+        out.push({
+          severity: "error",
+          code: "CONFIG_UNKNOWN_KEY",
+          message: `unknown top-level key '${k}' (this config declares: ${[...known].join(", ")})`,
+          file: pos.file,
+          ...(pos.line ? { line: pos.line, col: pos.col! } : {}),
+        });
       }
       return out;
     },

@@ -2,8 +2,10 @@
  * Python's int/float distinction and its `repr()` / `str()` of numbers and JSON-like values.
  *
  * Written here because JavaScript has a single number type (YAML `1.0` and `1` both load as 1)
- * and lays numbers out differently (`1e21`, `1.5e-7`, no `.0`), while the Python ingestion tool
- * writes `str(x)` into paths and metadata. No npm package reproduces CPython's layout.
+ * and lays numbers out differently (`1e21`, `1.5e-7`, no `.0`), while the Python tools whose
+ * bytes we reproduce write `str(x)` into paths and metadata and `repr(float)` into JSON (zarr,
+ * trimesh, the portal's seeds). No npm package reproduces CPython's layout. The one PyFloat of
+ * ingestkit: core re-exports it, so `instanceof` holds across packages.
  */
 
 /** A number that Python holds as `float` although it is integral (YAML `1.0`, `version: 1.0`). */

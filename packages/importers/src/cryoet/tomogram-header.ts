@@ -1,10 +1,11 @@
 /**
- * `tomogram_header`: voxel spacings read from the headers of MRC files matching `list_glob`
- * (voxel size along y = CELLA.y / MY, as mrcfile's `voxel_size.y`). Only the first 1024 bytes
- * of each file are read.
+ * `tomogram_header` (a cryoet finder): voxel spacings read from the headers of MRC files matching
+ * `list_glob` (voxel size along y = CELLA.y / MY, as mrcfile's `voxel_size.y`). Only the first
+ * 1024 bytes of each file are read, by the MRC codec's header reader.
  */
 import { compilePythonRegex, IngestError, joinLocation, type FinderDefinition, type FoundItem } from "@ingestkit/core";
-import { asObject, isObject, optionalString, requireString } from "./options.js";
+import { asObject, isObject, optionalString, requireString } from "@ingestkit/finders";
+import { MRC_HEADER_BYTES, parseMrcHeader } from "@ingestkit/formats";
 
 export const tomogramHeader: FinderDefinition<{ list_glob: string; match_regex?: string; header_key?: string }> = {
   key: "tomogram_header",
@@ -20,7 +21,7 @@ export const tomogramHeader: FinderDefinition<{ list_glob: string; match_regex?:
     for (const hit of await ctx.glob(pattern, "input")) {
       const full = joinLocation(ctx.run.input.location, hit.key);
       if (!match.search(full)) continue;
-      const header = await ctx.run.input.readRange(hit.key, 0, 1024);
+      const header = await ctx.run.input.readRange(hit.key, 0, MRC_HEADER_BYTES);
       const size = voxelSizeY(header, full);
       out.set(String(size), { name: size, path: hit.key, storage: hit.storage });
     }
@@ -34,14 +35,10 @@ export const tomogramHeader: FinderDefinition<{ list_glob: string; match_regex?:
   },
 };
 
-function voxelSizeY(header: Uint8Array, where: string): number {
-  if (header.length < 1024) throw new IngestError("SOURCE_INVALID", `${where}: not an MRC file (only ${header.length} bytes, a header needs 1024)`);
-  const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  // MACHST at byte 212: 0x44 0x44 little-endian, 0x11 0x11 big-endian; old files may leave it zero.
-  const little = header[212] !== 0x11;
-  const my = dv.getInt32(32, little);
-  const cellaY = dv.getFloat32(44, little);
-  if (!(my > 0)) throw new IngestError("SOURCE_INVALID", `${where}: MRC header field MY is ${my}; cannot compute the voxel size`);
+function voxelSizeY(bytes: Uint8Array, where: string): number {
+  if (bytes.length < MRC_HEADER_BYTES) throw new IngestError("SOURCE_INVALID", `${where}: not an MRC file (only ${bytes.length} bytes, a header needs ${MRC_HEADER_BYTES})`);
+  const { header } = parseMrcHeader(bytes, where);
+  if (!(header.my > 0)) throw new IngestError("SOURCE_INVALID", `${where}: MRC header field MY is ${header.my}; cannot compute the voxel size`);
   // mrcfile computes in float32 and the reference rounds the name to 3 decimals afterwards
-  return Math.fround(cellaY / my);
+  return Math.fround(header.cella.y / header.my);
 }
