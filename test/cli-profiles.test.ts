@@ -94,3 +94,39 @@ describe("--profile-module failures", () => {
     expect(clash.stderr).toContain("profile 'clash' declares --dry-run, which is a common option of convert");
   });
 });
+
+describe("a --profile-module profile on S3", () => {
+  it("the example profile reads and writes s3:// locations (s3rver) with the bytes of a local run", async () => {
+    const { startS3rver, S3RVER_ENV } = await import("./support/s3rver.js");
+    const { uploadTree, downloadTree } = await import("./support/s3-tree.js");
+    const { cliAsync } = await import("./support/cli-async.js");
+    const { readTree } = await import("./helpers.js");
+    const example = join(ROOT, "examples", "custom-profile");
+    const module = join(example, "index.js");
+    const config = join(example, "example", "config.yaml");
+    const server = await startS3rver();
+    try {
+      const inBucket = await server.bucket();
+      const outBucket = await server.bucket();
+      expect(await uploadTree(server.client, inBucket, "deposit", join(example, "example", "input"))).toBe(3);
+      const env = { ...S3RVER_ENV, AWS_ENDPOINT_URL_S3: server.endpoint };
+      const local = join(tempDir(), "local");
+      const [a, b] = await Promise.all([
+        cliAsync(["convert", config, join(example, "example", "input"), local, "--profile-module", module, "--temperature-unit", "F"], env),
+        cliAsync(["convert", config, `s3://${inBucket}/deposit`, `s3://${outBucket}/std`, "--profile-module", module, "--temperature-unit", "F"], env),
+      ]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stderr).toContain("5 imported, 0 skipped, 0 failed");
+      const fromS3 = join(tempDir(), "dl");
+      await downloadTree(server.client, outBucket, "std", fromS3);
+      const ref = readTree(local);
+      const got = readTree(fromS3);
+      expect([...got.keys()]).toEqual([...ref.keys()]);
+      for (const [k, v] of ref) expect(got.get(k)!.equals(v), k).toBe(true);
+      expect(JSON.parse(ref.get("north-ridge/logs/2026-01-01.json")!.toString())).toMatchObject({ unit: "F", min: 24.35 });
+    } finally {
+      await server.stop();
+    }
+  });
+});
