@@ -52,6 +52,8 @@ export { copyBetween, stageLocalFile } from "./storage/storage.js";
 export type { Listing, StagedFile, Storage, StorageStat } from "./storage/storage.js";
 export { globStorage, hasGlobMagic } from "./storage/glob.js";
 export { safeKey, joinKey, basenameKey, dirnameKey, extnameKey } from "./storage/paths.js";
+export { locationsOverlap } from "./storage/overlap.js";
+export type { Overlap } from "./storage/overlap.js";
 
 export * as python from "./python/index.js";
 export { PyFloat, pyJsonDumps, pyStr, pyRepr, compilePythonRegex, translatePythonRegex, pyFormat } from "./python/index.js";

@@ -67,7 +67,8 @@ async function runWith(concurrency: number, concurrent = true) {
   const res = await convert({
     profile: t.profile,
     config: parseConfig(YAML, join(dir, "c.yaml")),
-    input: new LocalStorage(dir),
+    // INPUT and OUTPUT side by side (convert refuses one inside the other)
+    input: new LocalStorage(join(dir, "in")),
     output: new LocalStorage(join(dir, "out")),
     settings: { concurrency },
   });

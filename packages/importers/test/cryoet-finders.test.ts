@@ -27,16 +27,16 @@ function mrcHeader(my: number, cellaY: number): Buffer {
 
 async function plan(yaml: string): Promise<PlanNode[]> {
   const dir = mkdtempSync(join(tmpdir(), "ingestkit-vs-"));
-  for (const r of ["run_n1", "run_n2"]) mkdirSync(join(dir, "src", r), { recursive: true });
-  writeFileSync(join(dir, "src", "map.csv"), "run_name,run_voxel_spacing\nrun_n1,4.5678\nrun_n2,4.5678\n");
-  writeFileSync(join(dir, "src", "run_n1", "tomo.mrc"), mrcHeader(10, 140.8));
-  writeFileSync(join(dir, "src", "run_n2", "tomo.mrc"), mrcHeader(10, 140.8));
+  for (const r of ["run_n1", "run_n2"]) mkdirSync(join(dir, "in", "src", r), { recursive: true });
+  writeFileSync(join(dir, "in", "src", "map.csv"), "run_name,run_voxel_spacing\nrun_n1,4.5678\nrun_n2,4.5678\n");
+  writeFileSync(join(dir, "in", "src", "run_n1", "tomo.mrc"), mrcHeader(10, 140.8));
+  writeFileSync(join(dir, "in", "src", "run_n2", "tomo.mrc"), mrcHeader(10, 140.8));
   const config = parseConfig(BASE + yaml, join(dir, "config.yaml"));
   const res = await convert({
     profile: createCryoetProfile(),
     config,
-    // INPUT; the config's source_prefix roots the sources at INPUT/src
-    input: new LocalStorage(dir),
+    // INPUT (beside OUTPUT, never around it); the config's source_prefix roots the sources at INPUT/src
+    input: new LocalStorage(join(dir, "in")),
     output: new LocalStorage(join(dir, "out")),
     selection: { imports: ["voxel_spacings"] },
     dryRun: true,

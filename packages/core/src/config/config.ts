@@ -83,7 +83,8 @@ export async function readConfig(file: string): Promise<LoadedConfig> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new IngestError(
-      code === "ENOENT" ? "SOURCE_MISSING" : "SOURCE_UNREADABLE",
+      // a config that is not there is a mistake in the command, like a missing INPUT (exit code 2)
+      code === "ENOENT" ? "USAGE" : "SOURCE_UNREADABLE",
       code === "ENOENT" ? "config file not found" : `cannot read config: ${(err as Error).message}`,
       { file, cause: err },
     );

@@ -6,6 +6,7 @@ import type { LoadedConfig } from "../config/config.js";
 import { assertValid, validateConfig } from "../config/validate.js";
 import type { Profile } from "../graph.js";
 import { IngestError } from "../errors.js";
+import { locationsOverlap } from "../storage/overlap.js";
 import { joinKey } from "../storage/paths.js";
 import type { Storage } from "../storage/storage.js";
 import { RunContext, silentLogger, type Logger, type PlanNode, type RunSettings, type RunSummary } from "./context.js";
@@ -57,6 +58,7 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
   const logger = options.logger ?? silentLogger;
   const emit = safeListener(options.onEvent, (err) => logger.warn(`event listener failed, events stopped: ${(err as Error)?.message ?? String(err)}`));
   assertValid(validateConfig(options.config, options.profile));
+  refuseOverlap(options);
   const selection = new Selection(options.profile, options.selection ?? { importEverything: true });
   // INPUT as given stays reachable as `inputBase` (bucket-qualified config paths); sources are read below the prefix
   const input = inputBelowPrefix(options);
@@ -99,6 +101,22 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
     elapsedSeconds: Math.round(elapsedMs) / 1000,
   });
   return { input: input.location, output: options.output.location, summary: run.summary, plan: run.plan, dryRun: run.dryRun, elapsedMs };
+}
+
+/** OUTPUT equal to, inside, or around INPUT (as given, before any prefix): a usage error, before anything is written. */
+function refuseOverlap(options: ConvertOptions): void {
+  const base = options.settings?.inputBase;
+  const input = base && typeof base === "object" && typeof (base as Storage).location === "string" ? (base as Storage).location : options.input.location;
+  const output = options.output.location;
+  const overlap = locationsOverlap(output, input);
+  if (!overlap) return;
+  const why =
+    overlap === "same"
+      ? `OUTPUT ${output} is INPUT`
+      : overlap === "first-inside-second"
+        ? `OUTPUT ${output} lies inside INPUT ${input}: the next run would read the outputs as sources`
+        : `INPUT ${input} lies inside OUTPUT ${output}: writing the outputs could change or remove the sources`;
+  throw new IngestError("USAGE", `${why}; choose an OUTPUT outside INPUT`);
 }
 
 /** The input storage rooted at the profile's `inputPrefix` for this config (cryoet: `source_prefix`), if any. */
