@@ -3,7 +3,7 @@
  * profile's own options under its heading, a profile's option given to a config of another profile
  * is a usage error, and `--profile-module` failures are usage errors that name the module.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT, tempDir } from "./helpers.js";
@@ -128,5 +128,33 @@ describe("a --profile-module profile on S3", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("validate reports literal names that would escape the output root", () => {
+  it("once per name, at its position, whatever the profile", () => {
+    const dir = tempDir();
+    const cfg = join(dir, "escape.yaml");
+    writeFileSync(
+      cfg,
+      [
+        "standardization_config: { deposition_id: 1, source_prefix: src }",
+        "depositions: [ { sources: [ { literal: { value: [1] } } ] } ]",
+        "datasets: [ { sources: [ { literal: { value: ['../../elsewhere', '10001'] } } ] } ]",
+        "runs: [ { sources: [ { literal: { value: ['TS_1', 'TS_2'] } } ] } ]",
+        "",
+      ].join("\n"),
+    );
+    const r = cli(["validate", cfg]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n").filter((l) => l.includes("PATH_ESCAPE"));
+    expect(lines).toEqual([
+      `  ${cfg}:3:47: error: literal name "../../elsewhere" would put outputs outside the output root (a name may not be absolute or contain a '..' segment) [PATH_ESCAPE]`,
+    ]);
+    const out = join(dir, "out");
+    const c = cli(["convert", cfg, tempDir(), out]);
+    expect(c.code).toBe(1);
+    expect(c.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -26,9 +26,15 @@ function mrcHeader(my: number, cellaY: number): Buffer {
 }
 
 async function plan(yaml: string): Promise<PlanNode[]> {
+  const res = await convertWith(yaml);
+  expect(res.summary.failures).toEqual([]);
+  return res.plan;
+}
+
+async function convertWith(yaml: string, map = "run_name,run_voxel_spacing\nrun_n1,4.5678\nrun_n2,4.5678\n") {
   const dir = mkdtempSync(join(tmpdir(), "ingestkit-vs-"));
   for (const r of ["run_n1", "run_n2"]) mkdirSync(join(dir, "in", "src", r), { recursive: true });
-  writeFileSync(join(dir, "in", "src", "map.csv"), "run_name,run_voxel_spacing\nrun_n1,4.5678\nrun_n2,4.5678\n");
+  writeFileSync(join(dir, "in", "src", "map.csv"), map);
   writeFileSync(join(dir, "in", "src", "run_n1", "tomo.mrc"), mrcHeader(10, 140.8));
   writeFileSync(join(dir, "in", "src", "run_n2", "tomo.mrc"), mrcHeader(10, 140.8));
   const config = parseConfig(BASE + yaml, join(dir, "config.yaml"));
@@ -41,8 +47,7 @@ async function plan(yaml: string): Promise<PlanNode[]> {
     selection: { imports: ["voxel_spacings"] },
     dryRun: true,
   });
-  expect(res.summary.failures).toEqual([]);
-  return res.plan;
+  return { ...res, dir };
 }
 
 function names(nodes: PlanNode[], type: string): string[] {
@@ -60,6 +65,15 @@ describe("voxel spacing sources (reference 6.3 item 17)", () => {
   it("expands run data map templates", async () => {
     const p = await plan("voxel_spacings: [ { sources: [ { literal: { value: ['float {run_voxel_spacing}'] } } ] } ]");
     expect(names(p, "voxel_spacing")).toContain("dataset 10001 / run run_n1 / voxel spacing 4.568");
+  });
+  it("a run without a row in the run data map: the error names the map and the run", async () => {
+    const r = await convertWith("voxel_spacings: [ { sources: [ { literal: { value: ['float {run_voxel_spacing}'] } } ] } ]", "run_name,run_voxel_spacing\nrun_n1,4.5678\n");
+    expect(r.summary.failures.map((f) => [f.entityPath, f.code])).toEqual([["dataset 10001 / run run_n2 / voxel spacings", "SOURCE_INVALID"]]);
+    expect(r.summary.failures[0]!.message).toBe(
+      `voxel spacing "float {run_voxel_spacing}" is not a number: the run data map ${join(r.dir, "in", "src", "map.csv")} has no row for run "run_n2"`,
+    );
+    // run_n1 goes on; run_n2's voxel spacings fail at finding, as one plan node
+    expect(names(r.plan, "voxel_spacing")).toEqual(["dataset 10001 / run run_n1 / voxel spacing 4.568", "dataset 10001 / run run_n2 / voxel spacings"]);
   });
   it("reads MRC headers", async () => {
     const p = await plan("voxel_spacings: [ { sources: [ { tomogram_header: { list_glob: '{run_name}/*.mrc' } } ] } ]");

@@ -149,14 +149,17 @@ describe("no path escapes the output root", () => {
     ["a run name with '../'", "'../../evil'"],
     ["an absolute run name", "'/tmp/evil-ingestkit'"],
   ] as const) {
-    it(`${label} fails that entity with PATH_ESCAPE and writes nothing outside the output`, async () => {
+    // a literal name is known before the run: the config is refused when it is validated, once, naming
+    // the name and its position (it used to fail at run time, once per entity below it)
+    it(`${label} is refused when the config is validated, with PATH_ESCAPE at its position; nothing is written`, async () => {
       const yaml = `runs: [ { sources: [ { literal: { value: [${name}, 'TS_ok'] } } ] } ]\n`;
-      const r = await run(yaml, {}, { selection: { metadata: ["run"] }, dryRun: false });
-      expect(r.summary.failures.map((f) => f.code)).toEqual(["PATH_ESCAPE"]);
-      expect(r.summary.failures[0]!.entityPath).toContain("dataset 10001 / run ");
-      expect(readdirSync(join(r.dir, "out")).filter((n) => n !== ".ingestkit")).toEqual(["10001"]);
-      expect(readdirSync(join(r.dir, "out", "10001"))).toEqual(["TS_ok"]);
-      expect(readdirSync(r.dir).sort()).toEqual(["cryoetportal-rawdatasets-dev", "out", "src"]);
+      const err = await run(yaml, {}, { selection: { metadata: ["run"] }, dryRun: false }).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string; line?: number },
+      );
+      expect(err?.code).toBe("PATH_ESCAPE");
+      expect(err?.message).toContain(`literal name ${JSON.stringify(name.slice(1, -1))} would put outputs outside the output root`);
+      expect(err?.line).toBeGreaterThan(0);
       expect(existsSync("/tmp/evil-ingestkit")).toBe(false);
     });
   }

@@ -290,6 +290,18 @@ print(json.dumps(frames))`);
     expect(existsSync(join(r.dir, "out", FRAMES, "frames_metadata.json"))).toBe(false);
   });
 
+  it("a dose rate template with no run data map row for the run names the map and the run", async () => {
+    const yaml = FRAMES_YAML(
+      "{ metadata: { dose_rate: 'float {frame_dose_rate}', is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }",
+    ).replace("source_prefix: src }", "source_prefix: src, run_data_map_file: map.csv }");
+    const r = await run(yaml, { input: { ...input(), "map.csv": "run_name,frame_dose_rate\nTS_other,1.5\n" } }, sel);
+    expect(r.summary.failures.map((f) => f.code)).toEqual(["SOURCE_INVALID"]);
+    expect(r.summary.failures[0]!.message).toBe(
+      `invalid dose rate for frames: "float {frame_dose_rate}" (metadata.dose_rate must be a number > 0): the run data map ${join(r.dir, "src", "map.csv")} has no row for run "TS_run1"`,
+    );
+    expect(existsSync(join(r.dir, "out", FRAMES, "frames_metadata.json"))).toBe(false);
+  });
+
   it("a missing dose rate is refused when the config is loaded, naming the block, before anything is written", async () => {
     const yaml = FRAMES_YAML("{ metadata: { is_gain_corrected: true }, sources: [ { source_glob: { list_glob: '{run_name}/frames/*.tiff' } } ] }");
     await expect(run(yaml, { input: input() }, sel)).rejects.toThrow(/frames\[0\]\.metadata: missing required key 'dose_rate'/);

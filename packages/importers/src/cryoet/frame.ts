@@ -8,6 +8,7 @@ import { basenameKey, IngestError, PyFloat, type Importer, type ItemContext } fr
 import { mdocNumber, mdocTilts, MdocError, parseMdoc } from "@ingestkit/formats";
 import { copyToDir } from "./common.js";
 import { expandedMetadata } from "./expand.js";
+import { noRowNote } from "./run-data.js";
 import { writeMetadata } from "./metadata.js";
 
 function isDefault(ctx: ItemContext): boolean {
@@ -35,7 +36,8 @@ export const frameImporter: Importer = {
     const md = expandedMetadata(ctx);
     const doseRate = Number(md.dose_rate);
     if (!md.dose_rate || !Number.isFinite(doseRate) || doseRate === 0) {
-      throw new IngestError("SOURCE_INVALID", `invalid dose rate for frames: ${JSON.stringify(md.dose_rate ?? null)} (metadata.dose_rate must be a number > 0)`, {
+      const unexpanded = typeof md.dose_rate === "string" && md.dose_rate.includes("{") ? noRowNote(ctx.run, ctx.item.get("run")?.name) : "";
+      throw new IngestError("SOURCE_INVALID", `invalid dose rate for frames: ${JSON.stringify(md.dose_rate ?? null)} (metadata.dose_rate must be a number > 0)${unexpanded}`, {
         entityPath: ctx.item.entityPath,
       });
     }

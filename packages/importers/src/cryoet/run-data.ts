@@ -53,6 +53,16 @@ export async function loadRunMaps(run: RunContext): Promise<void> {
   run.state.set(KEY, maps);
 }
 
+/**
+ * When a template could not be expanded because the run data map has no row for the run, a note
+ * that says so, naming the map and the run ("" when there is no map or the row is there).
+ */
+export function noRowNote(run: RunContext, runName: string | undefined): string {
+  const file = run.config.section("standardization_config").run_data_map_file;
+  if (typeof file !== "string" || !file || runName === undefined || runMaps(run).runData.has(runName)) return "";
+  return `: the run data map ${run.inputLocation(file)} has no row for run ${JSON.stringify(runName)}`;
+}
+
 async function readMap(run: RunContext, file: string, key: string): Promise<string> {
   try {
     return new TextDecoder().decode(await run.input.read(file));

@@ -4,7 +4,7 @@
  * with the run's run-data-map row first (`float {tomo-voxel_spacing}`).
  */
 import { IngestError, pyFormat, python, type FoundItem, type Importer, type ItemContext } from "@ingestkit/core";
-import { pyFloat, runMaps } from "./run-data.js";
+import { noRowNote, pyFloat, runMaps } from "./run-data.js";
 
 export function formatVoxelSpacing(value: number): string {
   return python.formatValue(value, ".3f");
@@ -30,7 +30,7 @@ export const voxelSpacingImporter: Importer = {
       } catch {
         throw new IngestError(
           "SOURCE_INVALID",
-          `voxel spacing ${JSON.stringify(found.name)} is not a number${String(name) !== String(found.name) ? ` (expanded to ${JSON.stringify(name)})` : ""}`,
+          `voxel spacing ${JSON.stringify(found.name)} is not a number${String(name) !== String(found.name) ? ` (expanded to ${JSON.stringify(name)})` : ""}${String(name).includes("{") ? noRowNote(ctx.run, ctx.item.get("run")?.name) : ""}`,
           {
             entityPath: ctx.item.parent?.entityPath ?? "",
           },
