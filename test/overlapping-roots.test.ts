@@ -31,6 +31,8 @@ describe("locationsOverlap", () => {
     expect(locationsOverlap("s3://bkt/p2", "s3://bkt/p")).toBeUndefined();
     expect(locationsOverlap("s3://bkt2/p", "s3://bkt/p")).toBeUndefined();
     expect(locationsOverlap("/bkt/p", "s3://bkt/p")).toBeUndefined();
+    // a storage without a location (a view of one's own) is not taken for the working folder
+    expect(locationsOverlap("", process.cwd())).toBeUndefined();
   });
 
   it("follows symbolic links of the part that exists", () => {

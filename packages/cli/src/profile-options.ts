@@ -14,12 +14,13 @@ function attributeName(flag: string): string {
 
 /** Adds every registered profile's options to `command`; flags the command already has are refused. */
 export function addProfileOptions(command: Command, registry: ProfileRegistry): void {
-  const taken = new Set(command.options.flatMap((o) => [o.long, o.negate ? undefined : `--no-${o.long?.slice(2)}`]).filter((x): x is string => !!x));
+  const taken = new Set(command.options.map((o) => o.long).filter((x): x is string => !!x));
   const added = new Set<string>();
   for (const plugin of registry.list()) {
     for (const o of plugin.options ?? []) {
       if (added.has(o.flag)) continue; // declared the same way by an earlier profile (the registry checks)
-      if (taken.has(`--${o.flag}`)) throw new IngestError("USAGE", `profile '${plugin.name}' declares --${o.flag}, which is a common option of convert`);
+      if (taken.has(`--${o.flag}`) || (o.type === "boolean" && taken.has(`--no-${o.flag}`)))
+        throw new IngestError("USAGE", `profile '${plugin.name}' declares --${o.flag}, which is a common option of convert`);
       added.add(o.flag);
       const owners = registry.list().filter((p) => p.options?.some((x) => x.flag === o.flag));
       const group = `Options of the ${owners.map((p) => p.name).join(" and ")} profile${owners.length > 1 ? "s" : ""}:`;

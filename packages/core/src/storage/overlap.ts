@@ -23,6 +23,8 @@ export function locationsOverlap(first: string, second: string): Overlap | undef
 
 /** A location as a root (`s3://bucket` or `/`) and its path segments. */
 function segments(location: string): { root: string; parts: string[] } | undefined {
+  // a storage of one's own may have no location (OutputStore.view): nothing to compare, not the working folder
+  if (location === "") return undefined;
   if (isS3Url(location)) {
     const { bucket, prefix } = parseS3Url(location);
     return { root: `s3://${bucket}`, parts: prefix.split("/").filter((p) => p !== "") };
